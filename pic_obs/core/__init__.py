@@ -1,0 +1,37 @@
+"""The pic-obs core: hooks, plugin manager, level model, log files. No Flask in here."""
+
+from .engine import Core
+from .errors import InvalidRequest, PicObsError, TargetError
+from .hookspecs import hookimpl, hookspec
+from .levels import LEVELS, SERVICES, LevelStore, PythonLevels
+from .logsetup import LOG_SOURCES, get_logger
+from .plugins import ENTRY_POINT_GROUP, PluginManager
+from .settings import Settings
+from .tokens import ROLES, TokenError, TokenStore
+from .types import Identity, LogMatch, Mutation, Target, TargetLevel
+
+__all__ = [
+    "Core",
+    "ENTRY_POINT_GROUP",
+    "Identity",
+    "InvalidRequest",
+    "LEVELS",
+    "LOG_SOURCES",
+    "LevelStore",
+    "LogMatch",
+    "Mutation",
+    "PicObsError",
+    "PluginManager",
+    "PythonLevels",
+    "ROLES",
+    "SERVICES",
+    "Settings",
+    "Target",
+    "TargetError",
+    "TargetLevel",
+    "TokenError",
+    "TokenStore",
+    "get_logger",
+    "hookimpl",
+    "hookspec",
+]

@@ -1,0 +1,262 @@
+"""What pic-obs does, without HTTP: the Flask blueprint and the CLI both call this.
+
+Every method validates its whole input before it changes anything and raises
+:class:`InvalidRequest` (naming each bad field) when the input is wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from heapq import merge
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import InvalidRequest, PicObsError, TargetError
+from .levels import LEVELS, SERVICES, LevelStore, verbosity_schema
+from .logsetup import LOG_SOURCES, install
+from .plugins import PluginManager
+from .settings import Settings
+from .types import Identity, LogKind, LogMatch, Mutation, Target, TargetLevel
+
+log = logging.getLogger("pic.api")
+
+MAX_LINES = 10_000
+MAX_QUERY = 256
+MAX_SEARCH_LIMIT = 1000
+
+
+class Core:
+    """One pic-obs instance: its settings, its plugins and its stored levels."""
+
+    def __init__(self, settings: Settings, *, plugins: Iterable[object] = (), own_logging: bool = False):
+        """``own_logging``: point the process's ``pic.*`` loggers at this data dir
+        (the API does; the CLI does not), before plugins load so they can log."""
+        self.settings = settings
+        self.levels = LevelStore(settings.api_dir / "levels.json")
+        if own_logging:
+            install(self.levels, settings.logs_dir)
+        self.plugins = PluginManager()
+        self.plugins.load(
+            only=settings.get("PIC_OBS_PLUGINS"),
+            disable=settings.get("PIC_OBS_DISABLE_PLUGINS"),
+            extra=plugins,
+        )
+
+    @property
+    def hook(self):
+        return self.plugins.hook
+
+    # -- targets and levels -------------------------------------------------
+
+    def targets(self) -> dict[str, Target]:
+        """Every container target, by name; the first plugin to claim a name keeps it."""
+        found: dict[str, Target] = {}
+        # get_hookimpls() lists the implementations in load order.
+        for impl in self.hook.pic_obs_targets.get_hookimpls():
+            try:
+                result = impl.function(**_args(impl, settings=self.settings))
+            except Exception as exc:
+                log.exception("plugin %s: pic_obs_targets failed", impl.plugin_name)
+                self.plugins.register_failure(impl.plugin_name, f"pic_obs_targets raised {exc!r}")
+                continue
+            for target in result or ():
+                if target.name in found:
+                    self.plugins.register_failure(
+                        impl.plugin_name,
+                        f"target {target.name!r} is already served by another plugin",
+                    )
+                    break
+                found[target.name] = target
+        return found
+
+    def verbosity(self) -> dict[str, Any]:
+        """The body of ``GET /api/logs/verbosity``."""
+        self.levels.refresh()
+        py = self.levels.levels
+        containers: dict[str, str | None] = {}
+        pending: list[str] = []
+        unknown: dict[str, str] = {}
+        for name in sorted(self.targets()):
+            state = self._target_level(name)
+            containers[name] = state.level
+            if state.state == "pending_restart":
+                pending.append(name)
+            elif state.state == "unknown":
+                unknown[name] = state.error or "state unknown"
+        body: dict[str, Any] = {
+            "python": {"root": py.root, "services": {s: py.effective(s) for s in SERVICES}},
+            "containers": containers,
+            "pending_restart": pending,
+            "levels": list(LEVELS),
+        }
+        if unknown:
+            body["unknown"] = unknown
+        return body
+
+    def _target_level(self, name: str) -> TargetLevel:
+        try:
+            state = self.hook.pic_obs_get_level(settings=self.settings, target=name)
+        except Exception as exc:  # a plugin must not break the whole GET
+            log.exception("pic_obs_get_level(%s) failed", name)
+            return TargetLevel(None, "unknown", str(exc))
+        return state if state is not None else TargetLevel(None, "unknown", "no plugin answered")
+
+    def set_verbosity(self, body: Any) -> dict[str, Any]:
+        """Apply a ``PUT /api/logs/verbosity`` body; the answer is GET's plus ``applied``."""
+        targets = self.targets()
+        _validate(body, verbosity_schema(targets))
+        python = body.get("python") or {}
+        containers = body.get("containers") or {}
+        if "python" not in body and "containers" not in body:
+            raise InvalidRequest(
+                "nothing to change: give 'python' and/or 'containers'",
+                [{"path": "", "message": "the body needs a 'python' or 'containers' key"}],
+            )
+        if "root" in python or python.get("services"):
+            new = self.levels.update(root=python.get("root"), services=python.get("services", {}))
+            log.info("python levels set: root=%s services=%s", new.root, dict(new.services))
+        applied: dict[str, str] = {}
+        errors: dict[str, dict[str, Any]] = {}
+        for name, level in containers.items():
+            try:
+                how = self.hook.pic_obs_set_level(settings=self.settings, target=name, level=level)
+                if how not in ("hot", "pending_restart"):
+                    raise TargetError(
+                        f"the plugin serving {name!r} returned {how!r} from pic_obs_set_level;"
+                        " it must return 'hot' or 'pending_restart'",
+                        code="plugin_error",
+                    )
+            except PicObsError as exc:
+                errors[name] = {**exc.to_json(), "status": exc.status}
+                continue
+            except Exception as exc:
+                log.exception("pic_obs_set_level(%s, %s) failed", name, level)
+                errors[name] = {"error": "plugin_error", "message": f"{type(exc).__name__}: {exc}", "status": 500}
+                continue
+            applied[name] = how
+            log.info("container %s level set to %s (%s)", name, level, how)
+        answer = self.verbosity()
+        answer["applied"] = applied
+        if errors:
+            answer["errors"] = errors
+        return answer
+
+    # -- logs ---------------------------------------------------------------
+
+    def _check_source(self, kind: LogKind, name: str) -> None:
+        if kind == "service":
+            if name not in LOG_SOURCES:
+                raise InvalidRequest(
+                    f"unknown service {name!r}",
+                    [{"path": "service", "message": f"use one of {', '.join(LOG_SOURCES)}"}],
+                )
+        elif name not in self.targets():
+            known = ", ".join(sorted(self.targets())) or "none (no container plugin is loaded)"
+            raise InvalidRequest(
+                f"unknown container {name!r}",
+                [{"path": "container", "message": f"use one of {known}"}],
+            )
+
+    def tail(self, kind: LogKind, name: str, lines: int) -> list[str]:
+        self._check_source(kind, name)
+        if not 1 <= lines <= MAX_LINES:
+            raise InvalidRequest(
+                f"lines must be between 1 and {MAX_LINES}",
+                [{"path": "lines", "message": f"{lines} is out of range 1..{MAX_LINES}"}],
+            )
+        result = self.hook.pic_obs_tail_logs(settings=self.settings, kind=kind, name=name, lines=lines)
+        if result is None:
+            raise PicObsError(f"no plugin serves the log of {kind} {name!r}", code="not_found", status=404)
+        return list(result)
+
+    def search(
+        self, query: str, *, kind: LogKind = "service", name: str | None = None, limit: int = 100
+    ) -> tuple[list[LogMatch], bool]:
+        """Matches newest first (across every service when ``name`` is None), and whether more exist."""
+        problems = []
+        if not 1 <= len(query) <= MAX_QUERY:
+            problems.append({"path": "q", "message": f"must be 1 to {MAX_QUERY} characters"})
+        elif not query.isprintable():
+            problems.append({"path": "q", "message": "must not hold control characters"})
+        if not 1 <= limit <= MAX_SEARCH_LIMIT:
+            problems.append({"path": "limit", "message": f"{limit} is out of range 1..{MAX_SEARCH_LIMIT}"})
+        if problems:
+            raise InvalidRequest("invalid search", problems)
+        if name is not None:
+            self._check_source(kind, name)
+            names = [name]
+        else:
+            names = list(LOG_SOURCES)
+        streams = []
+        for n in names:
+            found = self.hook.pic_obs_search_logs(
+                settings=self.settings, kind=kind, name=n, query=query, limit=limit
+            )
+            if found is None:
+                if name is not None:
+                    raise PicObsError(f"no plugin serves the log of {kind} {n!r}", code="not_found", status=404)
+                continue
+            streams.append(iter(found))
+        # Each stream is newest first; lines begin with an ISO timestamp, so a
+        # reverse merge on it interleaves the services by time.
+        merged = merge(*streams, key=lambda m: m.line[:24], reverse=True) if len(streams) > 1 else (
+            streams[0] if streams else iter(())
+        )
+        matches = list(islice(merged, limit + 1))
+        return matches[:limit], len(matches) > limit
+
+    # -- identity, mutations, backups ----------------------------------------
+
+    def resolve_identity(self, request: Any) -> Identity | None:
+        return self.hook.pic_obs_resolve_identity(settings=self.settings, request=request)
+
+    def record_mutation(self, mutation: Mutation) -> None:
+        self.hook.pic_obs_record_mutation(settings=self.settings, mutation=mutation)
+
+    def backup_files(self) -> list[Path]:
+        root = self.settings.data_dir.resolve()
+        files: list[Path] = []
+        for result in self.hook.pic_obs_backup_files(settings=self.settings):
+            for path in result or ():
+                path = Path(path).resolve()
+                if not path.is_relative_to(root):
+                    raise PicObsError(f"a plugin asked to back up {path}, outside {root}")
+                files.append(path)
+        return sorted(set(files))
+
+    def plugin_info(self) -> list[dict[str, Any]]:
+        return [r.to_json() for r in self.plugins.records]
+
+
+def _args(impl, **available: Any) -> dict[str, Any]:
+    return {k: available[k] for k in impl.argnames if k in available}
+
+
+def _validate(body: Any, schema: Mapping[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    details: list[dict[str, Any]] = []
+    for err in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+        path = ".".join(str(p) for p in err.absolute_path)
+        if err.validator == "additionalProperties":
+            allowed = list(err.schema.get("properties", {}))
+            what = {"python.services": "service", "containers": "container", "python": "key"}.get(path, "key")
+            for key in sorted(set(err.instance) - set(allowed)):
+                details.append({
+                    "path": f"{path}.{key}" if path else key,
+                    "message": f"unknown {what} {key!r}; valid: {', '.join(allowed) or 'none'}",
+                })
+        else:
+            details.append({"path": path, "message": err.message})
+    if details:
+        raise InvalidRequest(
+            f"invalid request body: {details[0]['path'] or 'body'}: {details[0]['message']}"
+            + (f" (and {len(details) - 1} more)" if len(details) > 1 else ""),
+            details,
+        )
+
+
+__all__ = ["Core", "MAX_LINES", "MAX_QUERY", "MAX_SEARCH_LIMIT"]

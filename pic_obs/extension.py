@@ -1,0 +1,157 @@
+"""The Flask extension: ``PicObs(app)`` or ``PicObs().init_app(app)``.
+
+It adds the one blueprint under ``/api`` and app-wide request hooks, so that every
+mutating request of the host app, not only pic-obs's own, reaches the
+record-mutation hook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .auth import current_identity, source_ip
+from .blueprint import bp
+from .core.engine import Core
+from .core.logsetup import get_logger
+from .core.settings import DATA_DIR_ENV, PREFIX, Settings
+from .core.types import Mutation
+
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+EXTENSION = "pic_obs"
+
+log = get_logger("api")
+
+
+class PicObs:
+    """pic-obs inside a Flask app; its state lives in ``app.extensions["pic_obs"]``."""
+
+    def __init__(self, app: Flask | None = None, *, plugins: Iterable[object] = ()):
+        self._plugins = tuple(plugins)
+        self.core: Core | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> PicObs:
+        # The environment gives defaults; the app's own config wins.
+        env = {k: v for k, v in os.environ.items() if k.startswith(PREFIX) or k == DATA_DIR_ENV}
+        for key, value in app.config.items():
+            if key.startswith(PREFIX) or key == DATA_DIR_ENV:
+                env[key] = value
+        settings = Settings.from_mapping(env)
+        self.core = Core(settings, plugins=self._plugins, own_logging=True)
+        app.extensions[EXTENSION] = self
+
+        proxies = int(settings.get(PREFIX + "TRUSTED_PROXIES", 0) or 0)
+        if proxies > 0:
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
+
+        app.register_blueprint(bp)
+        app.before_request(_start_timer)
+        app.after_request(_after_request)
+        return self
+
+    @property
+    def settings(self) -> Settings:
+        assert self.core is not None, "call init_app(app) first"
+        return self.core.settings
+
+
+def init_app(app: Flask, *, plugins: Iterable[object] = ()) -> PicObs:
+    """Add pic-obs to an existing Flask app (the PIC API) and return the extension."""
+    return PicObs(app, plugins=plugins)
+
+
+def _start_timer() -> None:
+    g._pic_obs_t0 = time.perf_counter()
+
+
+def _after_request(response: Response) -> Response:
+    ext: PicObs = current_app.extensions[EXTENSION]
+    if request.method in MUTATING:
+        try:
+            ext.core.record_mutation(_mutation(response.status_code))
+        except Exception as exc:
+            # The change may have happened but is not on record: say so loudly
+            # rather than answer as if all were well.
+            log.exception("could not record %s %s", request.method, request.path)
+            response = jsonify({
+                "error": "record_failed",
+                "message": f"the request was handled but could not be recorded: {exc}",
+            })
+            response.status_code = 503
+    elapsed = (time.perf_counter() - g.get("_pic_obs_t0", time.perf_counter())) * 1000
+    identity = current_identity()
+    # The path is logged escaped (it may hold newlines); the query string and the
+    # body never are: they may carry secrets.
+    log.info(
+        "%s %s %d %s %s %.1fms",
+        request.method,
+        json.dumps(request.path)[1:-1],
+        response.status_code,
+        identity.user if identity else "anonymous",
+        source_ip(),
+        elapsed,
+    )
+    return response
+
+
+def _mutation(status: int) -> Mutation:
+    identity = current_identity()
+    action, target_type, target_id = _derive_action()
+    return Mutation(
+        ts=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        actor=identity.user if identity else "anonymous",
+        role=identity.role if identity else "",
+        ip=source_ip(),
+        method=request.method,
+        path=request.path,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        status=status,
+        result="success" if 200 <= status < 400 else "failure",
+        keys=_request_keys(),
+    )
+
+
+def _request_keys() -> tuple[str, ...]:
+    try:
+        if request.is_json:
+            return tuple(body_keys(request.get_json(silent=True)))
+        return tuple(sorted(request.form))
+    except HTTPException:  # e.g. a body over the size limit: there are no keys to tell
+        return ()
+
+
+def _derive_action() -> tuple[str, str, str]:
+    """``("put_verbosity", "verbosity", "")`` from the route: a name, never a value."""
+    rule = request.url_rule
+    if rule is None:
+        return f"{request.method.lower()}_unrouted", "", ""
+    statics = [p for p in rule.rule.strip("/").split("/") if p and not p.startswith("<")]
+    noun = statics[-1] if statics else "root"
+    target_id = next(iter((request.view_args or {}).values()), "")
+    return f"{request.method.lower()}_{noun}", noun, str(target_id)
+
+
+def body_keys(body: Any, prefix: str = "") -> list[str]:
+    """Dotted key names of a JSON body, sorted; list items share their list's path."""
+    keys: list[str] = []
+    if isinstance(body, dict):
+        for key, value in body.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            keys.append(path)
+            keys.extend(body_keys(value, path))
+    elif isinstance(body, list):
+        for item in body:
+            keys.extend(body_keys(item, f"{prefix}[]"))
+    return sorted(set(keys))
