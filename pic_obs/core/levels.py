@@ -38,16 +38,17 @@ class PythonLevels:
     def changed(self, *, root: str | None, services: Mapping[str, str | None]) -> PythonLevels:
         """The levels after a PUT's ``python`` part.
 
-        A service given ``None`` inherits root again. A service that inherits root
-        and is given exactly the (new) root level keeps inheriting, so a GET body
-        PUT back as it is changes nothing, not even which services follow root.
+        A service given ``None`` inherits root again; a service given a level is
+        pinned to it. One exception keeps a GET body PUT back as it is from changing
+        anything: a service that inherits root and is given the level it has now,
+        while root stays the same, keeps inheriting.
         """
         new_root = root if root is not None else self.root
         explicit = dict(self.services)
         for name, level in services.items():
             if level is None:
                 explicit.pop(name, None)
-            elif name not in explicit and level == new_root:
+            elif name not in explicit and level == self.root == new_root:
                 continue
             else:
                 explicit[name] = level

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from pic_obs import create_app
+from pic_obs.core import logsetup
+from pic_obs.core.tokens import TokenStore
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def tokens(data_dir):
+    store = TokenStore(data_dir / "api" / "tokens.json")
+    return {"admin": store.create("admin", "admin"), "peer": store.create("laptop", "peer")}
+
+
+@pytest.fixture
+def make_app(data_dir):
+    """Build apps on the test's data dir; the loggers are released afterwards."""
+    def make(config=None, plugins=()):
+        return create_app({"PIC_OBS_DATA_DIR": str(data_dir), **(config or {})}, plugins=plugins)
+
+    yield make
+    logsetup.uninstall()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def admin(tokens):
+    return {"Authorization": f"Bearer {tokens['admin']}"}
+
+
+@pytest.fixture
+def peer(tokens):
+    return {"Authorization": f"Bearer {tokens['peer']}"}
