@@ -81,6 +81,7 @@ def pic_obs_search_logs(
 ) -> Iterator[LogMatch] | None:
     """Return an iterator over the lines of ``name``'s log that contain ``query``.
 
+    ``kind`` is ``"service"`` or ``"container"``, as for :func:`pic_obs_tail_logs`.
     ``query`` is a plain substring matched case-insensitively, never a regular
     expression. Yield :class:`pic_obs.LogMatch` newest first, lazily: the caller
     stops after ``limit`` matches (it may ask for one more to learn whether there

@@ -106,7 +106,12 @@ class PluginManager:
                 continue
             self._register(ep.load, name=ep.name, version=dist_version, source="entry_point")
         for plugin in extra:
-            name = getattr(plugin, "__name__", None) or type(plugin).__name__
+            base = getattr(plugin, "__name__", None) or type(plugin).__name__
+            # Plugins handed over in code may share a class; number the repeats.
+            name, n = base, 1
+            while self.pm.has_plugin(name):
+                n += 1
+                name = f"{base}-{n}"
             self._register(lambda plugin=plugin: plugin, name=name, version=None, source="app")
 
     def _register(self, load: Any, *, name: str, version: str | None, source: str) -> None:
