@@ -156,3 +156,7 @@ def plugins(ctx: Context, as_json: bool) -> None:
         if p["error"]:
             line += f"\t{p['error']}"
         click.echo(line)
+
+
+if __name__ == "__main__":
+    main()
