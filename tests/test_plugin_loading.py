@@ -44,6 +44,14 @@ DISTRIBUTIONS = {
         def pic_obs_set_levle(target, level):
             return "hot"
     ''',
+    # An argument with a default: pluggy would never pass it.
+    "defaults": '''
+        from pic_obs import hookimpl
+
+        @hookimpl
+        def pic_obs_set_level(target, level="DEBUG"):
+            return None
+    ''',
     # An argument the hook does not have.
     "badargs": '''
         from pic_obs import hookimpl
@@ -121,6 +129,8 @@ def test_installed_plugin_is_picked_up_and_broken_ones_reported(site, tmp_path):
     assert "a_module_that_does_not_exist" in plugins["broken"]["error"]
     assert plugins["typo"]["status"] == "failed" and "pic_obs_set_levle" in plugins["typo"]["error"]
     assert plugins["badargs"]["status"] == "failed" and "colour" in plugins["badargs"]["error"]
+    assert plugins["defaults"]["status"] == "failed"
+    assert "pic_obs_set_level(level) has a default; remove it" in plugins["defaults"]["error"]
     assert plugins["bearer_tokens"]["source"] == "default"
     # The good plugin works through the API; the broken ones took nothing down.
     assert result["verbosity"]["containers"] == {"hello": "INFO"}
@@ -132,7 +142,7 @@ def test_pic_obs_plugins_loads_only_those_named(site, tmp_path):
     plugins = by_name(probe(site, tmp_path, PIC_OBS_PLUGINS="hello, typo"))
     assert plugins["hello"]["status"] == "loaded"
     assert plugins["typo"]["status"] == "failed"
-    assert plugins["broken"]["status"] == "disabled" and plugins["badargs"]["status"] == "disabled"
+    assert {plugins[n]["status"] for n in ("broken", "badargs", "defaults")} == {"disabled"}
     assert plugins["service_logs"]["status"] == "loaded"  # the core's own are not entry points
 
 

@@ -80,6 +80,10 @@ class LevelStore:
         self._levels = PythonLevels()
         self.refresh()
 
+    def after_fork(self) -> None:
+        """In a forked child: the parent's thread may have held the guard at the fork."""
+        self._guard = threading.Lock()
+
     def on_change(self, listener: Callable[[PythonLevels], None]) -> None:
         """Call ``listener`` with the levels now, and again whenever they change."""
         self._listeners.append(listener)

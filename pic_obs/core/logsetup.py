@@ -146,7 +146,9 @@ def _after_fork_in_child() -> None:
     global _watcher, _watcher_lock
     _watcher = None
     _watcher_lock = threading.Lock()
-    if _active is not None and _active() is not None:
+    store = _active() if _active is not None else None
+    if store is not None:
+        store.after_fork()
         _ensure_watcher()
 
 

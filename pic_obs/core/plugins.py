@@ -8,6 +8,7 @@ taking the API down with it.
 from __future__ import annotations
 
 import importlib
+import inspect
 import importlib.metadata as metadata
 import logging
 from collections.abc import Iterable, Sequence
@@ -134,6 +135,7 @@ class PluginManager:
             # Checked after each registration, so the only hook that can be pending
             # is one that this plugin just brought: a misspelled hook name.
             self.pm.check_pending()
+            _check_no_defaults(self.pm, plugin)
         except pluggy.PluginValidationError as exc:
             self.pm.unregister(plugin)
             self.records.append(PluginRecord(name, version, "failed", source, error=_describe(exc)))
@@ -156,6 +158,24 @@ class PluginManager:
 
     def name_of(self, plugin: object) -> str:
         return self.pm.get_name(plugin) or repr(plugin)
+
+
+def _check_no_defaults(pm: pluggy.PluginManager, plugin: object) -> None:
+    """Reject hook arguments with defaults: pluggy never passes those, silently."""
+    for caller in pm.get_hookcallers(plugin) or ():
+        spec_args = set(caller.spec.argnames) if caller.spec else set()
+        for impl in caller.get_hookimpls():
+            if impl.plugin is not plugin:
+                continue
+            sig = inspect.signature(impl.function)
+            defaulted = [n for n, p in sig.parameters.items()
+                         if p.default is not inspect.Parameter.empty and n in spec_args]
+            if defaulted:
+                raise pluggy.PluginValidationError(
+                    plugin,
+                    f"{caller.name}({', '.join(defaulted)}) has a default; remove it: "
+                    "pluggy passes only arguments without defaults, so it would never be given",
+                )
 
 
 def _describe(exc: BaseException) -> str:
