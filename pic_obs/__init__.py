@@ -11,6 +11,7 @@ from .app import create_app
 from .auth import current_identity
 from .core import (
     LEVELS,
+    AuditQuery,
     SERVICES,
     Identity,
     InvalidRequest,
@@ -25,6 +26,7 @@ from .core import (
     hookimpl,
 )
 from .extension import PicObs, init_app
+from .marks import audited, not_audited
 
 try:
     __version__ = version("pic-obs")
@@ -33,6 +35,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "LEVELS",
+    "AuditQuery",
     "SERVICES",
     "Identity",
     "InvalidRequest",
@@ -45,9 +48,11 @@ __all__ = [
     "TargetError",
     "TargetLevel",
     "__version__",
+    "audited",
     "create_app",
     "current_identity",
     "get_logger",
     "hookimpl",
     "init_app",
+    "not_audited",
 ]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from werkzeug.exceptions import HTTPException
 
 from .auth import require_admin
-from .core.engine import Core
+from .core.engine import Core, parse_audit_query
 from .core.errors import InvalidRequest, PicObsError
+from .marks import audited
 
 bp = Blueprint("pic_obs", __name__, url_prefix="/api")
 
@@ -98,6 +101,7 @@ def get_verbosity():
 
 
 @bp.put("/logs/verbosity")
+@audited("log_level_set", target_type="log_levels")
 def put_verbosity():
     return jsonify(core().set_verbosity(json_body()))
 
@@ -126,3 +130,34 @@ def search_logs():
         ],
         "truncated": truncated,
     })
+
+
+@bp.get("/audit")
+def audit():
+    return jsonify(core().audit_page(parse_audit_query(request.args)))
+
+
+@bp.get("/audit/export")
+def audit_export():
+    query = parse_audit_query(request.args, export=True)
+    fmt = request.args.get("format", "csv")
+    chunks = core().audit_export(query, fmt)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    return Response(
+        stream_with_context(chunks),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="pic-audit-{stamp}.{fmt}"'},
+    )
+
+
+@bp.get("/audit/verify")
+def audit_verify():
+    return jsonify(core().audit_verify())
+
+
+@bp.post("/backup")
+@audited("backup_create", target_type="backup")
+def backup():
+    path = core().backup()
+    return jsonify({"backup": path.name}), 201

@@ -14,6 +14,7 @@ import click
 
 from .core.engine import Core
 from .core.errors import InvalidRequest, PicObsError
+from .core.plugins import PluginManager
 from .core.settings import DATA_DIR_ENV, DEFAULT_DATA_DIR, Settings
 from .core.tokens import ROLES, TokenError, TokenStore
 
@@ -46,12 +47,30 @@ def _fail(exc: PicObsError) -> None:
 )
 @click.version_option(package_name="pic-obs")
 @click.pass_context
-def main(ctx: click.Context, data_dir: str) -> None:
+def cli(ctx: click.Context, data_dir: str) -> None:
     """pic-obs: log levels, logs and the audit trail of a Personal Internet Cell."""
     ctx.obj = Context(data_dir)
 
 
-@main.command()
+_registered = False
+
+
+def get_cli() -> click.Group:
+    """The command line with every plugin's commands added (once)."""
+    global _registered
+    if not _registered:
+        plugins = PluginManager()
+        plugins.load(only=os.environ.get("PIC_OBS_PLUGINS"), disable=os.environ.get("PIC_OBS_DISABLE_PLUGINS"))
+        plugins.hook.pic_obs_register_commands(cli=cli)
+        _registered = True
+    return cli
+
+
+def main() -> None:
+    get_cli()()
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
@@ -65,7 +84,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     run(host, port, workers)
 
 
-@main.group()
+@cli.group()
 def token() -> None:
     """Create, list and revoke API tokens."""
 
@@ -107,7 +126,7 @@ def token_revoke(ctx: Context, user: str) -> None:
     click.echo(f"revoked the token of {user}")
 
 
-@main.group()
+@cli.group()
 def logs() -> None:
     """Read the service logs."""
 
@@ -142,7 +161,15 @@ def logs_search(ctx: Context, query: str, service: str | None, limit: int) -> No
         click.echo(f"(stopped at {limit} matches; raise --limit to see more)", err=True)
 
 
-@main.command()
+@cli.command()
+@pass_ctx
+def backup(ctx: Context) -> None:
+    """Write data/backups/pic-backup-<UTC>.tar.gz with all a restore needs."""
+    path = ctx.core().backup()
+    click.echo(str(path))
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, as GET /api/plugins answers.")
 @pass_ctx
 def plugins(ctx: Context, as_json: bool) -> None:

@@ -24,6 +24,7 @@ from .core.engine import Core
 from .core.logsetup import get_logger
 from .core.settings import DATA_DIR_ENV, PREFIX, Settings
 from .core.types import Mutation
+from .marks import AuditSpec
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXTENSION = "pic_obs"
@@ -76,9 +77,10 @@ def _start_timer() -> None:
 
 def _after_request(response: Response) -> Response:
     ext: PicObs = current_app.extensions[EXTENSION]
-    if request.method in MUTATING:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if request.method in MUTATING and not getattr(view, "_pic_obs_not_audited", False):
         try:
-            ext.core.record_mutation(_mutation(response.status_code))
+            ext.core.record_mutation(_mutation(response.status_code, getattr(view, "_pic_obs_audit", None)))
         except Exception as exc:
             # The change may have happened but is not on record: say so loudly
             # rather than answer as if all were well.
@@ -104,9 +106,9 @@ def _after_request(response: Response) -> Response:
     return response
 
 
-def _mutation(status: int) -> Mutation:
+def _mutation(status: int, spec: AuditSpec | None) -> Mutation:
     identity = current_identity()
-    action, target_type, target_id = _derive_action()
+    action, target_type, target_id = _named_action(spec) if spec else _derived_action()
     return Mutation(
         ts=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         actor=identity.user if identity else "anonymous",
@@ -123,24 +125,53 @@ def _mutation(status: int) -> Mutation:
     )
 
 
-def _request_keys() -> tuple[str, ...]:
+def _json_body() -> Any:
     try:
-        if request.is_json:
-            return tuple(body_keys(request.get_json(silent=True)))
+        return request.get_json(silent=True) if request.is_json else None
+    except HTTPException:  # e.g. a body over the size limit
+        return None
+
+
+def _request_keys() -> tuple[str, ...]:
+    body = _json_body()
+    if body is not None:
+        return tuple(body_keys(body))
+    try:
         return tuple(sorted(request.form))
-    except HTTPException:  # e.g. a body over the size limit: there are no keys to tell
+    except HTTPException:
         return ()
 
 
-def _derive_action() -> tuple[str, str, str]:
-    """``("put_verbosity", "verbosity", "")`` from the route: a name, never a value."""
+def _named_action(spec: AuditSpec) -> tuple[str, str, str]:
+    target_id: Any = ""
+    if callable(spec.target_id):
+        try:
+            target_id = spec.target_id(request)
+        except Exception:  # a body without the field: the record still goes on
+            target_id = ""
+    elif spec.target_id:
+        body = _json_body()
+        target_id = (request.view_args or {}).get(spec.target_id)
+        if target_id is None and isinstance(body, dict):
+            target_id = body.get(spec.target_id)
+    if not isinstance(target_id, (str, int)):
+        target_id = ""  # an id is a name or a number, never a whole structure
+    return spec.action, spec.target_type, str(target_id)
+
+
+VERBS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+
+
+def _derived_action() -> tuple[str, str, str]:
+    """``("peers_delete", "peers", "laptop")`` from ``DELETE /api/peers/<name>``."""
+    verb = VERBS[request.method]
     rule = request.url_rule
     if rule is None:
-        return f"{request.method.lower()}_unrouted", "", ""
+        return f"unrouted_{verb}", "", ""
     statics = [p for p in rule.rule.strip("/").split("/") if p and not p.startswith("<")]
     noun = statics[-1] if statics else "root"
     target_id = next(iter((request.view_args or {}).values()), "")
-    return f"{request.method.lower()}_{noun}", noun, str(target_id)
+    return f"{noun}_{verb}", noun, str(target_id)
 
 
 def body_keys(body: Any, prefix: str = "") -> list[str]:

@@ -20,9 +20,14 @@ def tokens(data_dir):
 
 @pytest.fixture
 def make_app(data_dir):
-    """Build apps on the test's data dir; the loggers are released afterwards."""
+    """Build apps on the test's data dir; the loggers are released afterwards.
+
+    The core's suite tests the core: installed entry-point plugins stay out
+    (``PIC_OBS_PLUGINS=""``) unless a test asks for them.
+    """
     def make(config=None, plugins=()):
-        return create_app({"PIC_OBS_DATA_DIR": str(data_dir), **(config or {})}, plugins=plugins)
+        return create_app({"PIC_OBS_DATA_DIR": str(data_dir), "PIC_OBS_PLUGINS": "", **(config or {})},
+                          plugins=plugins)
 
     yield make
     logsetup.uninstall()

@@ -6,7 +6,7 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from pic_obs.cli import main
+from pic_obs.cli import get_cli
 from pic_obs.core.logsetup import log_paths
 from pic_obs.core.tokens import TokenStore
 
@@ -16,7 +16,7 @@ def run(data_dir):
     runner = CliRunner()
 
     def invoke(*args):
-        return runner.invoke(main, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
+        return runner.invoke(get_cli(), ["--data-dir", str(data_dir), *args], catch_exceptions=False)
 
     return invoke
 
@@ -41,7 +41,7 @@ def test_token_create_refuses_a_second_token_unless_if_missing(run):
 
 
 def test_token_role_is_checked(run):
-    r = CliRunner().invoke(main, ["token", "create", "--user", "x", "--role", "root"])
+    r = CliRunner().invoke(get_cli(), ["token", "create", "--user", "x", "--role", "root"])
     assert r.exit_code == 2 and "root" in r.output
 
 

@@ -61,7 +61,7 @@ def test_host_mutations_reach_the_record_hook(host, admin):
     assert (first.actor, first.status, first.result, first.path) == ("admin", 201, "success", "/api/peers")
     assert first.keys == ("name", "public_key")
     assert "k3y-SECRET" not in repr(first)
-    assert (first.action, first.target_type) == ("post_peers", "peers")
+    assert (first.action, first.target_type) == ("peers_create", "peers")
     assert (second.actor, second.status, second.target_id) == ("anonymous", 204, "laptop")
 
 

@@ -15,6 +15,8 @@ HOOKS = sorted(
     if inspect.isfunction(fn) and hasattr(fn, "pic_obs_spec")
 )
 TESTS = Path(__file__).parent
+# Hooks that run before any data dir is chosen.
+NO_DATA_DIR = {"pic_obs_register_commands"}
 
 
 def test_hooks_are_found():
@@ -35,9 +37,10 @@ def test_hook_is_documented(hook):
     fn = getattr(hookspecs, hook)
     doc = inspect.getdoc(fn) or ""
     assert len(doc) > 80, f"{hook} needs a docstring stating its contract"
-    assert "Return" in doc, f"{hook}'s docstring must say what it returns"
+    assert "return" in doc.lower(), f"{hook}'s docstring must say what it returns"
     params = inspect.signature(fn).parameters
-    assert "settings" in params, f"{hook} must receive settings"
+    if hook not in NO_DATA_DIR:
+        assert "settings" in params, f"{hook} must receive settings"
     for name, param in params.items():
         assert param.annotation is not inspect.Parameter.empty, f"{hook}({name}) needs a type"
         assert param.default is inspect.Parameter.empty, f"{hook}({name}) must have no default"
@@ -47,4 +50,4 @@ def test_hook_is_documented(hook):
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_hook_has_a_test(hook):
-    assert f"test_hook_{hook}" in _test_names(), f"write test_hook_{hook} in tests/test_hooks.py"
+    assert f"test_hook_{hook}" in _test_names(), f"write test_hook_{hook} in tests/"

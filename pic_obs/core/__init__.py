@@ -2,15 +2,17 @@
 
 from .engine import Core
 from .errors import InvalidRequest, PicObsError, TargetError
+from .files import locked, write_json_atomic
 from .hookspecs import hookimpl, hookspec
 from .levels import LEVELS, SERVICES, LevelStore, PythonLevels
 from .logsetup import LOG_SOURCES, get_logger
 from .plugins import ENTRY_POINT_GROUP, PluginManager
 from .settings import Settings
 from .tokens import ROLES, TokenError, TokenStore
-from .types import Identity, LogMatch, Mutation, Target, TargetLevel
+from .types import AuditQuery, Identity, LogMatch, Mutation, Target, TargetLevel
 
 __all__ = [
+    "AuditQuery",
     "Core",
     "ENTRY_POINT_GROUP",
     "Identity",
@@ -34,4 +36,6 @@ __all__ = [
     "get_logger",
     "hookimpl",
     "hookspec",
+    "locked",
+    "write_json_atomic",
 ]

@@ -6,8 +6,12 @@ Every method validates its whole input before it changes anything and raises
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+import os
+import tarfile
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timezone
 from heapq import merge
 from itertools import islice
 from pathlib import Path
@@ -20,13 +24,15 @@ from .levels import LEVELS, SERVICES, LevelStore, verbosity_schema
 from .logsetup import LOG_SOURCES, install
 from .plugins import PluginManager
 from .settings import Settings
-from .types import Identity, LogKind, LogMatch, Mutation, Target, TargetLevel
+from .types import AuditQuery, Identity, LogKind, LogMatch, Mutation, Target, TargetLevel
 
 log = logging.getLogger("pic.api")
 
 MAX_LINES = 10_000
 MAX_QUERY = 256
 MAX_SEARCH_LIMIT = 1000
+MAX_AUDIT_LIMIT = 1000
+EXPORT_FORMATS = ("csv", "jsonl")
 
 
 class Core:
@@ -228,8 +234,111 @@ class Core:
                 files.append(path)
         return sorted(set(files))
 
+    def backup(self) -> Path:
+        """Write ``data/backups/pic-backup-<UTC>.tar.gz`` with every file a restore needs.
+
+        Every plugin's guard (the audit write lock) is held from listing the files
+        until the archive is complete, so it is consistent while the API is writing.
+        """
+        dest = self.settings.data_dir / "backups"
+        dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+        root = self.settings.data_dir.resolve()
+        with contextlib.ExitStack() as stack:
+            for guard in self.hook.pic_obs_backup_guard(settings=self.settings):
+                if guard is not None:
+                    stack.enter_context(guard)
+            files = [p for p in self.backup_files() if p.is_file()]
+            levels = self.levels.path.resolve()
+            if levels.is_file() and levels not in files:
+                files.append(levels)
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            path, n = dest / f"pic-backup-{stamp}.tar.gz", 1
+            while path.exists():
+                n += 1
+                path = dest / f"pic-backup-{stamp}-{n}.tar.gz"
+            tmp = path.with_name(f".{path.name}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it holds the keys
+            try:
+                with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+                    for file in sorted(files):
+                        tar.add(file, arcname=str(file.relative_to(root)), recursive=False)
+                    raw.flush()
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
+        log.info("backup %s written (%d files)", path.name, len(files))
+        return path
+
+    # -- the audit trail (kept by a plugin) --------------------------------------
+
+    def _audit(self, result: Any) -> Any:
+        if result is None:
+            raise PicObsError("no audit plugin is loaded: install pic-obs-audit", code="not_found", status=404)
+        return result
+
+    def audit_page(self, query: AuditQuery) -> dict[str, Any]:
+        page = self._audit(self.hook.pic_obs_audit_query(settings=self.settings, query=query))
+        return {"entries": page["entries"], "total": page["total"], "limit": query.limit, "offset": query.offset}
+
+    def audit_export(self, query: AuditQuery, format: str) -> Iterator[str]:
+        return self._audit(self.hook.pic_obs_audit_export(settings=self.settings, query=query, format=format))
+
+    def audit_verify(self) -> dict[str, Any]:
+        return self._audit(self.hook.pic_obs_audit_verify(settings=self.settings))
+
     def plugin_info(self) -> list[dict[str, Any]]:
         return [r.to_json() for r in self.plugins.records]
+
+
+def parse_audit_query(args: Mapping[str, str], *, export: bool = False) -> AuditQuery:
+    """An :class:`AuditQuery` from request arguments, every one checked."""
+    problems: list[dict[str, str]] = []
+    allowed = {*AuditQuery.FILTERS, "since", "until", "limit", "offset", *(("format",) if export else ())}
+    for key in args:
+        if key not in allowed:
+            problems.append({"path": key, "message": f"unknown parameter; use {', '.join(sorted(allowed))}"})
+    values: dict[str, Any] = {k: args[k] for k in AuditQuery.FILTERS if k in args}
+    if values.get("result") not in (None, "success", "failure"):
+        problems.append({"path": "result", "message": "must be success or failure"})
+    for key in ("since", "until"):
+        if key in args:
+            try:
+                values[key] = _utc(args[key])
+            except ValueError:
+                problems.append({"path": key, "message": f"{args[key]!r} is not an RFC 3339 time, "
+                                 "e.g. 2026-01-01T00:00:00Z"})
+    limit_default = None if export else 100
+    for key, default, lo, hi in (("limit", limit_default, 1, MAX_AUDIT_LIMIT if not export else None),
+                                 ("offset", 0, 0, None)):
+        raw = args.get(key)
+        if raw is None:
+            values[key] = default
+            continue
+        try:
+            number = int(raw, 10)
+        except ValueError:
+            problems.append({"path": key, "message": f"{raw!r} is not a whole number"})
+            continue
+        if number < lo or (hi is not None and number > hi):
+            problems.append({"path": key, "message": f"{number} is out of range {lo}..{hi if hi else ''}"})
+        values[key] = number
+    if export and args.get("format", "csv") not in EXPORT_FORMATS:
+        problems.append({"path": "format", "message": f"use one of {', '.join(EXPORT_FORMATS)}"})
+    if problems:
+        raise InvalidRequest(f"invalid audit query: {problems[0]['path']}: {problems[0]['message']}", problems)
+    return AuditQuery(**values)
+
+
+def _utc(text: str) -> str:
+    """An RFC 3339 time as entries store it: UTC, microseconds, ``Z``."""
+    if "T" not in text.upper():
+        raise ValueError(text)
+    moment = datetime.fromisoformat(text.replace("z", "Z"))
+    if moment.tzinfo is None:
+        raise ValueError(text)  # RFC 3339 needs an offset or Z
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _args(impl, **available: Any) -> dict[str, Any]:
@@ -259,4 +368,4 @@ def _validate(body: Any, schema: Mapping[str, Any]) -> None:
         )
 
 
-__all__ = ["Core", "MAX_LINES", "MAX_QUERY", "MAX_SEARCH_LIMIT"]
+__all__ = ["Core", "parse_audit_query", "EXPORT_FORMATS", "MAX_AUDIT_LIMIT", "MAX_LINES", "MAX_QUERY", "MAX_SEARCH_LIMIT"]

@@ -2,7 +2,7 @@
 
 Every hook is called with keyword arguments only. An implementation may accept
 any subset of a hook's arguments (pluggy passes only the ones it names), but must
-not give them defaults. Every hook receives ``settings``
+not give them defaults. Every hook that acts on a data dir receives ``settings``
 (:class:`pic_obs.Settings`: the data dir and the ``PIC_OBS_*`` config of the
 instance calling it), so a plugin needs no global state to serve several apps. Hooks marked *first result* stop at the first plugin that
 returns something other than None: return None for anything that is not yours.
@@ -11,15 +11,17 @@ returns something other than None: return None for anything that is not yours.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from .settings import Settings
-from .types import Apply, Identity, LogKind, LogMatch, Mutation, Target, TargetLevel
+from .types import Apply, AuditQuery, Identity, LogKind, LogMatch, Mutation, Target, TargetLevel
 
-if TYPE_CHECKING:  # the core never imports Flask at run time
+if TYPE_CHECKING:  # the core never imports Flask or click at run time
+    import click
     from werkzeug.wrappers import Request
 
 PROJECT = "pic_obs"
@@ -119,4 +121,55 @@ def pic_obs_backup_files(settings: Settings) -> Iterable[Path]:
 
     Called for every plugin while a backup is taken; paths must lie inside the
     data dir. Return an empty list (or None) if the plugin keeps no state.
+    """
+
+
+@hookspec
+def pic_obs_backup_guard(settings: Settings) -> AbstractContextManager[Any] | None:
+    """Return a context manager to hold while a backup is written, or None.
+
+    The core enters every plugin's guard before it lists the files and leaves them
+    once the archive is complete, so a plugin that writes while the API runs (the
+    audit trail) can hold its write lock and the archive is consistent.
+    """
+
+
+@hookspec(firstresult=True)
+def pic_obs_audit_query(settings: Settings, query: AuditQuery) -> dict[str, Any] | None:
+    """Return one page of the audit trail matching ``query``, newest first.
+
+    The answer is ``{"entries": [entry, ...], "total": N}`` where ``total`` counts
+    every match (not only the page) and each entry is a dict of the entry fields.
+    Search rotated files too. Return None if you keep no audit trail.
+    """
+
+
+@hookspec(firstresult=True)
+def pic_obs_audit_export(settings: Settings, query: AuditQuery, format: str) -> Iterator[str] | None:
+    """Return an iterator over the text of an export of the entries matching ``query``.
+
+    ``format`` is ``"csv"`` (a header row of the entry fields, RFC 4180 quoting,
+    cells that a spreadsheet would run as a formula neutralised) or ``"jsonl"``
+    (the stored lines). Yield it in chunks, oldest entry first, holding only a chunk
+    in memory whatever the trail's size. Return None if you keep no audit trail.
+    """
+
+
+@hookspec(firstresult=True)
+def pic_obs_audit_verify(settings: Settings) -> dict[str, Any] | None:
+    """Return whether the audit trail is intact, and every problem found.
+
+    The answer is ``{"intact": bool, "entries": N, "first_seq", "last_seq",
+    "files": [...], "problems": [{"kind", "seq", "file", "line", "detail"}]}``.
+    Return None if you keep no audit trail.
+    """
+
+
+@hookspec
+def pic_obs_register_commands(cli: click.Group) -> None:
+    """Add commands to the ``pic-obs`` command line; return nothing.
+
+    ``cli`` is the top-level click group: add a group of your own to it (the audit
+    plugin adds ``pic-obs audit``). Commands run with the data dir in their
+    context object: ``click.get_current_context().obj.settings``.
     """

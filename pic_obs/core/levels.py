@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._files import locked, stat_key, write_json_atomic
+from .files import locked, stat_key, write_json_atomic
 
 LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The manager modules of the PIC API, as the admin page names them.

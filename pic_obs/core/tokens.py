@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ._files import locked, stat_key, write_json_atomic
+from .files import locked, stat_key, write_json_atomic
 from .types import Identity
 
 ROLES = ("admin", "peer")

@@ -76,3 +76,25 @@ class Mutation:
     status: int
     result: Literal["success", "failure"]
     keys: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of ``GET /api/audit`` and its export, already checked by the core.
+
+    String filters match a field exactly; ``since`` (inclusive) and ``until``
+    (exclusive) are UTC timestamps as entries store them
+    (``2026-01-01T00:00:00.000000Z``); ``limit`` None means no limit.
+    """
+
+    actor: str | None = None
+    action: str | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    result: str | None = None
+    since: str | None = None
+    until: str | None = None
+    limit: int | None = 100
+    offset: int = 0
+
+    FILTERS = ("actor", "action", "target_type", "target_id", "result")

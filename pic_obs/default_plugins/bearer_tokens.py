@@ -33,3 +33,8 @@ def pic_obs_resolve_identity(settings: Settings, request) -> Identity | None:
     if token is None:
         return None
     return store_for(settings.api_dir / "tokens.json").lookup(token)
+
+
+@hookimpl
+def pic_obs_backup_files(settings: Settings) -> list[Path]:
+    return [settings.api_dir / "tokens.json"]

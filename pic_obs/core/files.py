@@ -1,4 +1,4 @@
-"""Small file primitives the core's stores share: an exclusive lock, an atomic write."""
+"""File primitives the stores share (plugins too): an exclusive lock, an atomic write."""
 
 from __future__ import annotations
 

@@ -1,0 +1,156 @@
+"""Reading the trail: filtered pages newest first, exports oldest first.
+
+Filters are checked on the stored bytes before a line is parsed: every field is
+stored as ``"name":<JSON value>,`` in a fixed order, and a quote inside a value is
+always escaped, so ``"actor":"alice",`` occurs in a line only when its actor is
+alice. Only the lines of the page are parsed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pic_obs import AuditQuery
+
+from .entry import ENTRY_FIELDS, split
+from .writer import AuditLog
+
+TS_KEY = b'"ts":"'
+TS_LEN = len("2026-01-01T00:00:00.000000Z")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 64 * 1024
+
+
+class _Filter:
+    def __init__(self, query: AuditQuery):
+        self.patterns = [
+            f'"{name}":{json.dumps(getattr(query, name))},'.encode()
+            for name in AuditQuery.FILTERS if getattr(query, name) is not None
+        ]
+        self.since = query.since.encode() if query.since else None
+        self.until = query.until.encode() if query.until else None
+
+    def ts(self, line: bytes) -> bytes:
+        i = line.find(TS_KEY, 0, 40) + len(TS_KEY)
+        return line[i:i + TS_LEN]
+
+    def __call__(self, line: bytes) -> bool:
+        for pattern in self.patterns:
+            if pattern not in line:
+                return False
+        if self.since is not None or self.until is not None:
+            ts = self.ts(line)
+            if self.since is not None and ts < self.since:
+                return False
+            if self.until is not None and ts >= self.until:
+                return False
+        return split(line) is not None  # a torn or foreign line is no entry
+
+    def file_may_match(self, first: bytes | None, last: bytes | None) -> bool:
+        """False when the whole file lies outside since/until: it is not read."""
+        if first is None or last is None:
+            return True
+        if self.since is not None and self.ts(last) < self.since:
+            return False
+        if self.until is not None and self.ts(first) >= self.until:
+            return False
+        return True
+
+
+def _ends(path: Path) -> tuple[bytes | None, bytes | None]:
+    with open(path, "rb") as f:
+        first = f.readline()
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - 8192))
+        tail = f.read().splitlines(keepends=True)
+    return (first or None), (tail[-1] if tail else None)
+
+
+def page(audit: AuditLog, query: AuditQuery) -> dict[str, Any]:
+    """Matches newest first; ``total`` counts them all, ``entries`` is the page."""
+    match = _Filter(query)
+    start = query.offset
+    stop = None if query.limit is None else start + query.limit
+    total = 0
+    entries: list[dict[str, Any]] = []
+    for path in reversed(audit.files_oldest_first()):
+        if (match.since or match.until) and not match.file_may_match(*_ends(path)):
+            continue
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # rotated away between listing and reading
+            continue
+        lines = data.splitlines(keepends=True)
+        for line in reversed(lines):
+            if match(line):
+                if start <= total and (stop is None or total < stop):
+                    entries.append(json.loads(line))
+                total += 1
+    return {"entries": entries, "total": total}
+
+
+def oldest_first(audit: AuditLog, query: AuditQuery) -> Iterator[bytes]:
+    """The stored lines that match, oldest first, read a buffer at a time."""
+    match = _Filter(query)
+    skip, left = query.offset, query.limit
+    for path in audit.files_oldest_first():
+        if (match.since or match.until) and not match.file_may_match(*_ends(path)):
+            continue
+        try:
+            f = open(path, "rb")
+        except FileNotFoundError:
+            continue
+        with f:
+            for line in f:
+                if not match(line):
+                    continue
+                if skip:
+                    skip -= 1
+                    continue
+                if left is not None:
+                    if left == 0:
+                        return
+                    left -= 1
+                yield line
+
+
+def neutralise(value: Any) -> Any:
+    """A cell a spreadsheet would run as a formula, made plain text with a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export(audit: AuditLog, query: AuditQuery, fmt: str) -> Iterator[str]:
+    """The export as text chunks of about 64 KiB; memory stays flat."""
+    if fmt == "jsonl":
+        buf: list[str] = []
+        size = 0
+        for line in oldest_first(audit, query):
+            text = line.decode("ascii")
+            buf.append(text)
+            size += len(text)
+            if size >= CHUNK:
+                yield "".join(buf)
+                buf, size = [], 0
+        if buf:
+            yield "".join(buf)
+        return
+    out = io.StringIO()
+    writer = csv.writer(out)  # RFC 4180: CRLF line ends, quotes doubled
+    writer.writerow(ENTRY_FIELDS)
+    loads = json.loads
+    for line in oldest_first(audit, query):
+        entry = loads(line)
+        writer.writerow([neutralise(entry.get(f, "")) for f in ENTRY_FIELDS])
+        if out.tell() >= CHUNK:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()

@@ -1,0 +1,226 @@
+"""Verifying the chain and the checkpoint: every way the trail can be damaged, by name.
+
+The loop hashes each stored line as it is and compares slices of bytes; a line
+that fails any check goes to :func:`_classify`, which names what is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from .checkpoint import Checkpoint, CheckpointFile, KeyMissing, load_key
+from .entry import HASH_KEY, SUFFIX_LEN, prev_of, seq_of, split
+from .writer import AuditLog
+
+# Kinds that do not make the trail untrustworthy: a writer that died mid-append
+# leaves a torn tail, which the next write repairs; nothing acknowledged was lost.
+BENIGN = frozenset({"torn_tail"})
+
+KINDS = {
+    "hash_mismatch": "an entry's bytes changed after it was written (an edited field)",
+    "chain_break": "an entry does not link to the one before it (inserted or replaced)",
+    "seq_gap": "entries are missing inside a file (deleted lines)",
+    "seq_order": "an entry is out of order (reordered or inserted lines)",
+    "duplicate_seq": "two entries share a seq (a writer that did not hold the lock)",
+    "malformed": "a line is not an audit entry",
+    "torn_tail": "the newest entry was being written when its writer stopped; the next write repairs it",
+    "truncated": "the newest entries were cut off",
+    "unsealed_tail": "entries after the sealed head (a power loss, or appended without the key)",
+    "missing_file": "a backup file is missing",
+    "file_mismatch": "a backup file does not hold the entries the checkpoint says (swapped or replaced)",
+    "head_deleted": "the oldest entries are gone, and retention did not remove them",
+    "checkpoint_mismatch": "the chain does not end where the sealed checkpoint says (recomputed)",
+    "checkpoint_invalid": "the checkpoint is missing or not sealed with this cell's key",
+    "key_missing": "the key that seals the checkpoint is missing",
+    "write_failed": "the last entry could not be written",
+}
+
+
+class _Report:
+    def __init__(self) -> None:
+        self.problems: list[dict[str, Any]] = []
+
+    def add(self, kind: str, detail: str, *, seq: int | None = None, file: str | None = None,
+            line: int | None = None) -> None:
+        self.problems.append({"kind": kind, "seq": seq, "file": file, "line": line, "detail": detail})
+
+
+def verify(audit: AuditLog, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Check every file and the checkpoint; ``progress(bytes)`` is called per file read."""
+    report = _Report()
+    cp = _checkpoint(audit, report)
+    expected = cp.anchor_seq if cp else None
+    prev = cp.anchor_prev.encode() if cp else None
+    first_seq = last_seq = None
+    last_hash: bytes | None = None
+    total = 0
+    files_info: list[dict[str, Any]] = []
+    seen: dict[str, tuple[int | None, int | None]] = {}
+    _check_numbering(audit, report)
+    sha256 = hashlib.sha256
+    paths = audit.files_oldest_first()
+    for path in paths:
+        is_current = path == audit.log_path
+        count = 0
+        file_first = file_last = None
+        with open(path, "rb") as f:
+            lineno = 0
+            for line in f:
+                lineno += 1
+                body = line[:-SUFFIX_LEN]
+                digest = sha256(body).hexdigest().encode()
+                # The fast path: a well-formed entry, its hash right, linked to the
+                # one before, with the next seq. Anything else is looked at closely.
+                if (expected is not None and line[-SUFFIX_LEN:-SUFFIX_LEN + 9] == HASH_KEY
+                        and digest == line[-67:-3] and line[-3:] == b'"}\n'
+                        and body[-65:-1] == prev and line.startswith(b'{"seq":%d,' % expected)):
+                    seq = expected
+                else:
+                    seq = _classify(report, line, digest, expected, prev, path.name, lineno,
+                                    is_current, last_seq)
+                    if seq is None:
+                        continue
+                    if first_seq is None and cp is not None:
+                        _check_head(report, cp, seq, line, path.name, lineno)
+                if first_seq is None:
+                    first_seq = seq
+                if file_first is None:
+                    file_first = seq
+                file_last = last_seq = seq
+                expected = seq + 1
+                prev = last_hash = line[-67:-3]
+                count += 1
+        total += count
+        seen[path.name] = (file_first, file_last)
+        files_info.append({"name": path.name, "entries": count, "first_seq": file_first,
+                           "last_seq": file_last, "bytes": path.stat().st_size})
+        if progress is not None:
+            progress(path.stat().st_size)
+    if cp is not None:
+        _check_manifest(report, cp, seen)
+        _check_end(report, cp, last_seq, last_hash)
+    elif total and not any(p["kind"] in ("key_missing", "checkpoint_invalid") for p in report.problems):
+        report.add("checkpoint_invalid", "entries exist but there is no checkpoint")
+    result = {
+        "intact": all(p["kind"] in BENIGN for p in report.problems),
+        "entries": total,
+        "first_seq": first_seq,
+        "last_seq": last_seq,
+        "files": files_info,
+        "problems": report.problems,
+    }
+    if cp is not None and cp.failure is not None:
+        result["write_failure"] = cp.failure
+    return result
+
+
+def _checkpoint(audit: AuditLog, report: _Report) -> Checkpoint | None:
+    try:
+        key = load_key(audit.key_path, create=False)
+    except KeyMissing as exc:
+        if audit.checkpoint_path.exists() or audit.files_oldest_first():
+            report.add("key_missing", f"{exc}: the checkpoint cannot be checked; restore the key from a backup")
+        return None
+    cp, why = CheckpointFile(audit.checkpoint_path, key).read()
+    if cp is None and why not in ("missing", "empty"):
+        report.add("checkpoint_invalid", f"{audit.checkpoint_path.name} is {why}")
+    elif cp is None and audit.files_oldest_first():
+        report.add("checkpoint_invalid", f"{audit.checkpoint_path.name} is {why} but entries exist")
+    if cp is not None and cp.failure is not None:
+        f = cp.failure
+        report.add("write_failed", f"entry {f['seq']} could not be written at {f['ts']}: {f['error']}",
+                   seq=f["seq"])
+    return cp
+
+
+def _check_numbering(audit: AuditLog, report: _Report) -> None:
+    present = [i for i in range(1, audit.backups + 1) if audit.backup_path(i).exists()]
+    if present:
+        for i in range(1, max(present)):
+            if i not in present:
+                report.add("missing_file", f"audit.log.{i} is missing, but audit.log.{max(present)} exists",
+                           file=f"audit.log.{i}")
+
+
+def _classify(report: _Report, line: bytes, digest: bytes, expected: int | None, prev: bytes | None,
+              name: str, lineno: int, is_current: bool, last_seq: int | None) -> int | None:
+    """Name what is wrong with ``line``; return its seq if it can stand in the chain."""
+    where = {"file": name, "line": lineno}
+    if not line.endswith(b"\n"):
+        if is_current:
+            report.add("torn_tail", f"the last line of {name} is incomplete ({len(line)} bytes)", **where)
+        else:
+            report.add("malformed", f"line {lineno} of {name} has no end", **where)
+        return None
+    parts = split(line)
+    seq = seq_of(line) if parts is not None else None
+    if parts is None or seq is None:
+        report.add("malformed", f"line {lineno} of {name} is not an audit entry", **where)
+        return None
+    body, stored = parts
+    if digest != stored:
+        report.add("hash_mismatch", f"entry {seq} was changed after it was written", seq=seq, **where)
+    if expected is None:  # no checkpoint to start from: the first entry starts the chain
+        return seq
+    if last_seq is not None and seq == last_seq:
+        report.add("duplicate_seq", f"a second entry {seq}, from a writer that did not hold the lock",
+                   seq=seq, **where)
+    elif seq < expected:
+        report.add("seq_order", f"entry {seq} comes after entry {expected - 1}", seq=seq, **where)
+    elif seq > expected:
+        if lineno == 1 and last_seq is not None:
+            report.add("missing_file", f"entries {expected}..{seq - 1} are missing before {name}: "
+                       "a backup file was deleted", seq=expected, **where)
+        elif last_seq is not None:
+            report.add("seq_gap", f"entries {expected}..{seq - 1} are missing", seq=expected, **where)
+    elif prev_of(body) != prev and digest == stored:
+        report.add("chain_break", f"entry {seq} does not link to entry {seq - 1}", seq=seq, **where)
+    return seq
+
+
+def _check_head(report: _Report, cp: Checkpoint, seq: int, line: bytes, name: str, lineno: int) -> None:
+    if seq > cp.anchor_seq:
+        report.add("head_deleted", f"entries {cp.anchor_seq}..{seq - 1} are gone, and retention "
+                   f"kept them (the oldest retained entry is {cp.anchor_seq})", seq=cp.anchor_seq,
+                   file=name, line=lineno)
+
+
+def _check_manifest(report: _Report, cp: Checkpoint, seen: dict[str, tuple[int | None, int | None]]) -> None:
+    for f in cp.files:
+        name = f["name"]
+        if name not in seen:
+            report.add("missing_file", f"{name} (entries {f['first_seq']}..{f['last_seq']}) is missing",
+                       seq=f["first_seq"], file=name)
+        elif seen[name] != (f["first_seq"], f["last_seq"]):
+            got = seen[name]
+            report.add("file_mismatch", f"{name} holds entries {got[0]}..{got[1]}, the checkpoint says "
+                       f"{f['first_seq']}..{f['last_seq']}", seq=f["first_seq"], file=name)
+
+
+def _check_end(report: _Report, cp: Checkpoint, last_seq: int | None, last_hash: bytes | None) -> None:
+    sealed = (cp.last_seq, cp.last_hash.encode())
+    got = (last_seq or 0, last_hash)
+    inflight = (cp.inflight["seq"], cp.inflight["hash"].encode()) if cp.inflight else None
+    if got == sealed or (last_seq is None and cp.last_seq == 0):
+        if inflight is not None:
+            report.add("torn_tail", f"entry {inflight[0]} was being written when its writer stopped; "
+                       "it was never acknowledged, and the next write goes on from here", seq=inflight[0])
+        return
+    if got == inflight:
+        return
+    if got[0] == cp.last_seq:
+        report.add("checkpoint_mismatch", f"entry {cp.last_seq} is not the one sealed: the chain was "
+                   "rewritten", seq=cp.last_seq)
+    elif got[0] < cp.last_seq:
+        report.add("truncated", f"entries {got[0] + 1}..{cp.last_seq} were cut off the end", seq=got[0] + 1)
+    else:
+        report.add("unsealed_tail", f"entries {cp.last_seq + 1}..{got[0]} come after the sealed head: "
+                   "written after the last durable checkpoint (a power loss; the next write seals "
+                   "them), or appended without the key", seq=cp.last_seq + 1)
+
+
+
+
+__all__ = ["BENIGN", "KINDS", "verify"]

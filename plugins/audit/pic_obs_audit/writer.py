@@ -1,0 +1,297 @@
+"""Appending to the chain: one exclusive lock around read-head, append, fsync and rotate.
+
+Every gunicorn worker appends to the same files. Under the lock a writer:
+
+1. reads the sealed checkpoint and makes the log agree with it: a line torn by a
+   writer that died mid-write is cut off, an entry that was written but not yet
+   sealed is sealed, a rotation cut short by a crash is finished;
+2. seals the new entry as *in flight*, then appends it and fsyncs the log (the one
+   fsync per entry: the entry is on disk before the response goes out);
+3. seals it as the new head. The checkpoint is written in place, in the page cache;
+   it is made durable at least once a second and at every rotation.
+
+If the entry cannot be written (disk full, permissions) the log is cut back to what
+it was, the failure is sealed into the checkpoint (in place, so it needs no new disk
+blocks) for ``verify`` to report, and :class:`AuditWriteError` is raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pic_obs.core import locked
+
+from .checkpoint import Checkpoint, CheckpointFile, KeyMissing, load_key
+from .entry import GENESIS_HASH, encode, prev_of, seq_of, split
+
+log = logging.getLogger("pic.api")
+
+MAX_BYTES = 10 * 1024 * 1024
+BACKUPS = 10
+DURABLE_EVERY = 1.0  # seconds between fsyncs of the checkpoint
+
+
+class AuditWriteError(OSError):
+    """The entry could not be written; nothing already written was touched."""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class AuditLog:
+    """The audit files of one data dir: ``audit.log``, ``audit.log.1`` … and the checkpoint."""
+
+    def __init__(self, audit_dir: Path, key_path: Path, *, max_bytes: int = MAX_BYTES, backups: int = BACKUPS):
+        self.dir = audit_dir
+        self.key_path = key_path
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self.log_path = audit_dir / "audit.log"
+        self.lock_path = audit_dir / "audit.lock"
+        self.checkpoint_path = audit_dir / "audit.checkpoint"
+        self._last_durable = 0.0
+
+    def backup_path(self, i: int) -> Path:
+        return self.log_path.with_name(f"audit.log.{i}")
+
+    def files_oldest_first(self) -> list[Path]:
+        """Every audit file there is, oldest first (gaps are for verify to judge)."""
+        paths = [self.backup_path(i) for i in range(self.backups, 0, -1)] + [self.log_path]
+        return [p for p in paths if p.exists()]
+
+    # -- the lock -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the writers' lock: nothing is appended or rotated meanwhile."""
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with locked(self.lock_path):
+            yield
+
+    def _checkpoints(self) -> CheckpointFile:
+        # The key is created with the first entry, never later: a key that goes
+        # missing under an existing checkpoint must not be quietly replaced.
+        create = not self.checkpoint_path.exists()
+        return CheckpointFile(self.checkpoint_path, load_key(self.key_path, create=create))
+
+    # -- appending ---------------------------------------------------------------
+
+    def append(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Append one entry (all fields but seq, ts, prev_hash, hash); return it as stored."""
+        with self.lock():
+            try:
+                cps = self._checkpoints()
+            except KeyMissing as exc:
+                raise AuditWriteError(errno.ENOENT, f"{exc}; restore it from a backup") from None
+            cp = self._recover(cps)
+            seq = cp.last_seq + 1
+            record = {**fields, "ts": utc_now()}
+            ordered = {k: record[k] for k in ("ts", "actor", "role", "ip", "action", "target_type",
+                                              "target_id", "result", "status", "summary")}
+            prev_hash = cp.last_hash
+            line, digest = encode(seq, ordered, prev_hash)
+            try:
+                if self._size(self.log_path) + len(line) > self.max_bytes and self._size(self.log_path) > 0:
+                    cp = self._rotate(cps, cp)
+                cp = cp.next(inflight={"seq": seq, "hash": digest})
+                cps.write(cp)
+                self._write_line(line)
+            except OSError as exc:
+                self._fail(cps, cp, seq, exc)
+                raise AuditWriteError(exc.errno, f"audit entry {seq} not written: {exc.strerror or exc}") from exc
+            cp = cp.next(last_seq=seq, last_hash=digest, count=cp.count + 1, inflight=None, failure=None)
+            now = time.monotonic()
+            durable = now - self._last_durable >= DURABLE_EVERY
+            cps.write(cp, durable=durable)
+            if durable:
+                self._last_durable = now
+            return {"seq": seq, **ordered, "prev_hash": prev_hash, "hash": digest}
+
+    def _write_line(self, line: bytes) -> None:
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            start = os.fstat(fd).st_size
+            try:
+                view = memoryview(line)
+                while view:
+                    n = os.write(fd, view)
+                    view = view[n:]
+                os.fsync(fd)
+            except OSError:
+                # Leave no partial entry behind: cutting a file back needs no space.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, start)
+                    os.fsync(fd)
+                raise
+        finally:
+            os.close(fd)
+
+    def _fail(self, cps: CheckpointFile, cp: Checkpoint, seq: int, exc: OSError) -> None:
+        failure = {"ts": utc_now(), "seq": seq, "error": f"{type(exc).__name__}: {exc.strerror or exc}"}
+        log.error("AUDIT WRITE FAILED for entry %d: %s", seq, failure["error"])
+        with contextlib.suppress(OSError):
+            cps.write(cp.next(inflight=None, failure=failure), durable=True)
+
+    @staticmethod
+    def _size(path: Path) -> int:
+        try:
+            return path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    # -- making the files agree with the checkpoint ---------------------------------
+
+    def _recover(self, cps: CheckpointFile) -> Checkpoint:
+        cp, why = cps.read()
+        if cp is None:
+            cp = self._head_from_files()
+            if cp.last_seq:
+                log.error("audit checkpoint %s (%s); continuing the chain from the log itself",
+                          self.checkpoint_path, why)
+        if cp.rotating:
+            cp = self._finish_rotation(cps, cp)
+        self._cut_torn_tail()
+        last = self._last_entry()
+        if last is None:
+            return cp.next(inflight=None) if cp.inflight else cp
+        seq, digest = last
+        if cp.inflight and (seq, digest) == (cp.inflight["seq"], cp.inflight["hash"]):
+            # Written, then its writer died before sealing it: seal it now.
+            return cp.next(last_seq=seq, last_hash=digest, count=cp.count + 1, inflight=None)
+        if (seq, digest) == (cp.last_seq, cp.last_hash):
+            return cp.next(inflight=None) if cp.inflight else cp
+        if seq > cp.last_seq:
+            # Entries past the last durable checkpoint: the machine lost power after
+            # they were on disk but before the checkpoint was. Seal them.
+            log.warning("audit: sealing entries %d..%d written after the last durable checkpoint",
+                        cp.last_seq + 1, seq)
+            return cp.next(last_seq=seq, last_hash=digest, count=cp.count + seq - cp.last_seq, inflight=None)
+        # The log ends before the sealed head: entries were removed. Go on from the
+        # sealed head so the gap stays visible to verify.
+        log.error("audit: the log ends at entry %d but entry %d was sealed; entries are missing",
+                  seq, cp.last_seq)
+        return cp
+
+    def _head_from_files(self) -> Checkpoint:
+        """A checkpoint rebuilt from the newest entry on disk (none: a new chain)."""
+        files = self.files_oldest_first()
+        for path in reversed(files):
+            last = self._last_entry(path)
+            if last is not None:
+                first = self._first_line(files[0])
+                anchor_seq = seq_of(first) if first else 1
+                anchor_prev = prev_of(first[:-76]).decode() if first else GENESIS_HASH
+                return Checkpoint(last_seq=last[0], last_hash=last[1],
+                                  count=last[0] - (anchor_seq or 1) + 1,
+                                  anchor_seq=anchor_seq or 1, anchor_prev=anchor_prev)
+        return Checkpoint()
+
+    def _cut_torn_tail(self) -> None:
+        """A line without its newline was torn by a dying writer: cut it off."""
+        try:
+            fd = os.open(self.log_path, os.O_RDWR)
+        except FileNotFoundError:
+            return
+        try:
+            size = os.fstat(fd).st_size
+            if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+                return
+            pos = size
+            while pos > 0:
+                start = max(0, pos - 65536)
+                chunk = os.pread(fd, pos - start, start)
+                nl = chunk.rfind(b"\n")
+                if nl >= 0:
+                    keep = start + nl + 1
+                    break
+                pos = start
+            else:
+                keep = 0
+            log.warning("audit: cutting a torn entry (%d bytes) off %s", size - keep, self.log_path)
+            os.ftruncate(fd, keep)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _last_entry(self, path: Path | None = None) -> tuple[int, str] | None:
+        """(seq, hash) of the newest whole entry in ``path`` (default: the current file)."""
+        path = path or self.log_path
+        try:
+            with open(path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                f.seek(max(0, size - 8192))
+                tail = f.read()
+        except FileNotFoundError:
+            return None
+        lines = tail.splitlines(keepends=True)
+        for line in reversed(lines):
+            parts = split(line)
+            if parts is not None:
+                seq = seq_of(line)
+                if seq is not None:
+                    return seq, parts[1].decode()
+        return None
+
+    @staticmethod
+    def _first_line(path: Path) -> bytes | None:
+        try:
+            with open(path, "rb") as f:
+                line = f.readline()
+        except FileNotFoundError:
+            return None
+        return line if split(line) is not None else None
+
+    # -- rotation ----------------------------------------------------------------
+
+    def _rotate(self, cps: CheckpointFile, cp: Checkpoint) -> Checkpoint:
+        # Sealed (durably) before the first rename, so a crash part-way is finished
+        # by the next writer instead of looking like files were deleted.
+        cp = cp.next(rotating=True)
+        cps.write(cp, durable=True)
+        return self._finish_rotation(cps, cp)
+
+    def _finish_rotation(self, cps: CheckpointFile, cp: Checkpoint) -> Checkpoint:
+        self._shift_files()
+        new_first = self._first_line(self.backup_path(1))
+        files = [{"name": "audit.log.1", "first_seq": seq_of(new_first) if new_first else cp.last_seq,
+                  "last_seq": cp.last_seq}]
+        for f in cp.files:
+            n = int(f["name"].rsplit(".", 1)[1]) + 1
+            if n <= self.backups:
+                files.append({**f, "name": f"audit.log.{n}"})
+        anchor_seq, anchor_prev = cp.anchor_seq, cp.anchor_prev
+        if len(cp.files) >= self.backups:
+            # The oldest backup was rotated out, as retention says: the chain now
+            # starts at the oldest file kept, and the checkpoint says so.
+            oldest = self._first_line(self.backup_path(self.backups))
+            if oldest is not None:
+                anchor_seq, anchor_prev = seq_of(oldest), prev_of(oldest[:-76]).decode()
+        cp = cp.next(rotating=False, files=files, anchor_seq=anchor_seq, anchor_prev=anchor_prev,
+                     count=cp.last_seq - anchor_seq + 1)
+        cps.write(cp, durable=True)
+        log.info("audit log rotated at entry %d", cp.last_seq)
+        return cp
+
+    def _shift_files(self) -> None:
+        """audit.log.9 → .10 … audit.log → .1; safe to run again after a crash part-way."""
+        if not self.log_path.exists():
+            return  # the last rename happened: the shift is complete
+        # A shift cut short leaves exactly one gap; a young log's first gap is its end.
+        gap = next((i for i in range(1, self.backups + 1) if not self.backup_path(i).exists()), self.backups)
+        for i in range(gap - 1, 0, -1):
+            os.replace(self.backup_path(i), self.backup_path(i + 1))
+        os.replace(self.log_path, self.backup_path(1))
+        dir_fd = os.open(self.dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
