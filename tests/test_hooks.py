@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import stat
+import tarfile
+
 import pytest
 
-from pic_obs import hookimpl
+from pic_obs import AuditQuery, hookimpl
 from pic_obs.core.engine import Core
 from pic_obs.core.errors import PicObsError
 from pic_obs.core.settings import Settings
@@ -126,10 +130,131 @@ def test_hook_pic_obs_resolve_identity(make_app, admin):
     assert client.get("/api/plugins", headers=admin).status_code == 200
 
 
+def core_alone(data_dir, plugins):
+    """A Core with only the given plugins (and the defaults): no installed entry points."""
+    return Core(Settings(data_dir, {"PIC_OBS_PLUGINS": ""}), plugins=plugins)
+
+
 def test_hook_pic_obs_backup_files(data_dir):
-    core = Core(Settings(data_dir), plugins=[StateFiles(["api/audit/audit.log", "api/secrets/audit.key"])])
+    core = core_alone(data_dir, [StateFiles(["api/audit/audit.log", "api/secrets/audit.key"])])
     assert core.backup_files() == sorted([
-        (data_dir / "api/audit/audit.log").resolve(), (data_dir / "api/secrets/audit.key").resolve()])
-    escaping = Core(Settings(data_dir), plugins=[StateFiles(["../../etc/shadow"])])
+        (data_dir / "api/audit/audit.log").resolve(), (data_dir / "api/secrets/audit.key").resolve(),
+        (data_dir / "api/tokens.json").resolve()])
+    escaping = core_alone(data_dir, [StateFiles(["../../etc/shadow"])])
     with pytest.raises(PicObsError, match="outside"):
         escaping.backup_files()
+
+
+def test_hook_pic_obs_backup_guard(make_app, admin, data_dir):
+    events = []
+
+    class Guarded(StateFiles):
+        @hookimpl
+        def pic_obs_backup_files(self, settings):
+            events.append("listed")
+            return super().pic_obs_backup_files(settings)
+
+        @hookimpl
+        def pic_obs_backup_guard(self, settings):
+            @contextlib.contextmanager
+            def guard():
+                events.append("locked")
+                yield
+                events.append("unlocked")
+            return guard()
+
+    (data_dir / "api" / "audit").mkdir(parents=True)
+    (data_dir / "api" / "audit" / "audit.log").write_text("entry\n")
+    rec = Recorder()
+    app = make_app(plugins=[Guarded(["api/audit/audit.log"]), rec])
+    client = app.test_client()
+    client.put("/api/logs/verbosity", headers=admin, json={"python": {"root": "WARNING"}})
+    r = client.post("/api/backup", headers=admin)
+    assert r.status_code == 201
+    assert events == ["locked", "listed", "unlocked"]
+    path = data_dir / "backups" / r.json["backup"]
+    assert r.json["backup"].startswith("pic-backup-") and path.name.endswith(".tar.gz")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with tarfile.open(path) as tar:
+        assert sorted(tar.getnames()) == ["api/audit/audit.log", "api/levels.json", "api/tokens.json"]
+        assert tar.extractfile("api/audit/audit.log").read() == b"entry\n"
+    assert [(m.action, m.target_type, m.status) for m in rec.mutations][-1] == ("backup_create", "backup", 201)
+    assert client.post("/api/backup", headers={"X-Nothing": "1"}).status_code == 401
+
+
+class FakeAudit:
+    def __init__(self):
+        self.queries = []
+
+    @hookimpl
+    def pic_obs_audit_query(self, query):
+        self.queries.append(query)
+        return {"entries": [{"seq": 2}, {"seq": 1}], "total": 2}
+
+    @hookimpl
+    def pic_obs_audit_export(self, query, format):
+        self.queries.append((query, format))
+        return iter(["seq\r\n", "1\r\n", "2\r\n"])
+
+    @hookimpl
+    def pic_obs_audit_verify(self):
+        return {"intact": True, "entries": 2, "first_seq": 1, "last_seq": 2, "files": [], "problems": []}
+
+
+def test_hook_pic_obs_audit_query(make_app, admin, peer):
+    fake = FakeAudit()
+    client = make_app(plugins=[fake]).test_client()
+    r = client.get("/api/audit?actor=admin&action=peer_add&since=2026-01-01T01:00:00%2B01:00"
+                   "&until=2026-06-01T00:00:00Z&limit=50&offset=5", headers=admin)
+    assert r.status_code == 200
+    assert r.json == {"entries": [{"seq": 2}, {"seq": 1}], "total": 2, "limit": 50, "offset": 5}
+    assert fake.queries[-1] == AuditQuery(actor="admin", action="peer_add", since="2026-01-01T00:00:00.000000Z",
+                                          until="2026-06-01T00:00:00.000000Z", limit=50, offset=5)
+    assert client.get("/api/audit", headers=admin).json["limit"] == 100
+    assert client.get("/api/audit", headers=peer).status_code == 403
+    assert client.get("/api/audit").status_code == 401
+
+
+@pytest.mark.parametrize("query,path", [
+    ("since=yesterday", "since"),
+    ("since=2026-01-01", "since"),
+    ("until=2026-01-01T00:00:00", "until"),
+    ("limit=0", "limit"),
+    ("limit=1001", "limit"),
+    ("limit=x", "limit"),
+    ("offset=-1", "offset"),
+    ("result=maybe", "result"),
+    ("actr=admin", "actr"),
+])
+def test_bad_audit_query_is_400(make_app, admin, query, path):
+    fake = FakeAudit()
+    r = make_app(plugins=[fake]).test_client().get(f"/api/audit?{query}", headers=admin)
+    assert r.status_code == 400
+    assert [d["path"] for d in r.json["details"]] == [path]
+    assert fake.queries == []
+
+
+def test_hook_pic_obs_audit_export(make_app, admin):
+    fake = FakeAudit()
+    client = make_app(plugins=[fake]).test_client()
+    r = client.get("/api/audit/export?format=csv&result=failure", headers=admin)
+    assert r.status_code == 200
+    assert r.mimetype == "text/csv"
+    assert r.headers["Content-Disposition"].startswith('attachment; filename="pic-audit-')
+    assert r.data == b"seq\r\n1\r\n2\r\n"
+    assert fake.queries[-1] == (AuditQuery(result="failure", limit=None), "csv")
+    assert client.get("/api/audit/export?format=jsonl", headers=admin).mimetype == "application/x-ndjson"
+    r = client.get("/api/audit/export?format=xlsx", headers=admin)
+    assert r.status_code == 400 and r.json["details"][0]["path"] == "format"
+
+
+def test_hook_pic_obs_audit_verify(make_app, admin):
+    client = make_app(plugins=[FakeAudit()]).test_client()
+    assert client.get("/api/audit/verify", headers=admin).json["intact"] is True
+
+
+def test_audit_routes_without_an_audit_plugin(make_app, admin):
+    client = make_app().test_client()
+    for url in ("/api/audit", "/api/audit/export", "/api/audit/verify"):
+        r = client.get(url, headers=admin)
+        assert r.status_code == 404 and "pic-obs-audit" in r.json["message"]

@@ -14,8 +14,17 @@ import pytest
 DISTRIBUTIONS = {
     # A good container plugin: it appears in the verbosity API with no core change.
     "hello": '''
+        import click
         from pic_obs import Target, TargetLevel, hookimpl
         LEVEL = {"hello": "INFO"}
+
+        @hookimpl
+        def pic_obs_register_commands(cli):
+            @cli.command()
+            @click.pass_obj
+            def hello(obj):
+                """Say where the data is."""
+                click.echo(f"hello from {obj.settings.data_dir}")
 
         @hookimpl
         def pic_obs_targets():
@@ -124,7 +133,8 @@ def test_installed_plugin_is_picked_up_and_broken_ones_reported(site, tmp_path):
     plugins = by_name(result)
     assert plugins["hello"]["status"] == "loaded"
     assert plugins["hello"]["version"] == "1.2.3" and plugins["hello"]["source"] == "entry_point"
-    assert plugins["hello"]["hooks"] == ["pic_obs_get_level", "pic_obs_set_level", "pic_obs_targets"]
+    assert plugins["hello"]["hooks"] == [
+        "pic_obs_get_level", "pic_obs_register_commands", "pic_obs_set_level", "pic_obs_targets"]
     assert plugins["broken"]["status"] == "failed"
     assert "a_module_that_does_not_exist" in plugins["broken"]["error"]
     assert plugins["typo"]["status"] == "failed" and "pic_obs_set_levle" in plugins["typo"]["error"]
@@ -165,3 +175,15 @@ def test_two_plugins_claiming_one_target(make_app, admin):
     plugins = client.get("/api/plugins", headers=admin).json["plugins"]
     assert [p["status"] for p in plugins if p["source"] == "app"] == ["loaded", "failed"]
     assert "already served" in plugins[-1]["error"]
+
+
+def test_hook_pic_obs_register_commands(site, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    out = subprocess.run([sys.executable, "-m", "pic_obs.cli", "--data-dir", str(tmp_path), "hello"],
+                         env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == f"hello from {tmp_path}\n"
+    # ... and not when the plugin is disabled.
+    env["PIC_OBS_DISABLE_PLUGINS"] = "hello"
+    out = subprocess.run([sys.executable, "-m", "pic_obs.cli", "hello"], env=env, capture_output=True, text=True)
+    assert out.returncode == 2 and "No such command 'hello'" in out.stderr
