@@ -54,6 +54,7 @@ def verify(audit: AuditLog, progress: Callable[[int], None] | None = None) -> di
     expected = cp.anchor_seq if cp else None
     prev = cp.anchor_prev.encode() if cp else None
     first_seq = last_seq = None
+    high = 0  # the highest seq seen: a reordered run is not also reported as missing
     last_hash: bytes | None = None
     total = 0
     files_info: list[dict[str, Any]] = []
@@ -79,7 +80,7 @@ def verify(audit: AuditLog, progress: Callable[[int], None] | None = None) -> di
                     seq = expected
                 else:
                     seq = _classify(report, line, digest, expected, prev, path.name, lineno,
-                                    is_current, last_seq)
+                                    is_current, last_seq, high)
                     if seq is None:
                         continue
                     if first_seq is None and cp is not None:
@@ -89,6 +90,7 @@ def verify(audit: AuditLog, progress: Callable[[int], None] | None = None) -> di
                 if file_first is None:
                     file_first = seq
                 file_last = last_seq = seq
+                high = max(high, seq)
                 expected = seq + 1
                 prev = last_hash = line[-67:-3]
                 count += 1
@@ -145,7 +147,7 @@ def _check_numbering(audit: AuditLog, report: _Report) -> None:
 
 
 def _classify(report: _Report, line: bytes, digest: bytes, expected: int | None, prev: bytes | None,
-              name: str, lineno: int, is_current: bool, last_seq: int | None) -> int | None:
+              name: str, lineno: int, is_current: bool, last_seq: int | None, high: int) -> int | None:
     """Name what is wrong with ``line``; return its seq if it can stand in the chain."""
     where = {"file": name, "line": lineno}
     if not line.endswith(b"\n"):
@@ -170,11 +172,14 @@ def _classify(report: _Report, line: bytes, digest: bytes, expected: int | None,
     elif seq < expected:
         report.add("seq_order", f"entry {seq} comes after entry {expected - 1}", seq=seq, **where)
     elif seq > expected:
-        if lineno == 1 and last_seq is not None:
-            report.add("missing_file", f"entries {expected}..{seq - 1} are missing before {name}: "
-                       "a backup file was deleted", seq=expected, **where)
-        elif last_seq is not None:
-            report.add("seq_gap", f"entries {expected}..{seq - 1} are missing", seq=expected, **where)
+        # Entries up to ``high`` were seen already, out of order: only the rest are missing.
+        start = max(expected, high + 1)
+        if start <= seq - 1 and last_seq is not None:
+            if lineno == 1:
+                report.add("missing_file", f"entries {start}..{seq - 1} are missing before {name}: "
+                           "a backup file was deleted", seq=start, **where)
+            else:
+                report.add("seq_gap", f"entries {start}..{seq - 1} are missing", seq=start, **where)
     elif prev_of(body) != prev and digest == stored:
         report.add("chain_break", f"entry {seq} does not link to entry {seq - 1}", seq=seq, **where)
     return seq
@@ -182,7 +187,7 @@ def _classify(report: _Report, line: bytes, digest: bytes, expected: int | None,
 
 def _check_head(report: _Report, cp: Checkpoint, seq: int, line: bytes, name: str, lineno: int) -> None:
     if seq > cp.anchor_seq:
-        report.add("head_deleted", f"entries {cp.anchor_seq}..{seq - 1} are gone, and retention "
+        report.add("head_deleted", f"entries {cp.anchor_seq}..{seq - 1} are gone, though retention "
                    f"kept them (the oldest retained entry is {cp.anchor_seq})", seq=cp.anchor_seq,
                    file=name, line=lineno)
 

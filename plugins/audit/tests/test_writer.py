@@ -1,0 +1,191 @@
+"""Appending: contiguous seq, one linear chain, fsync before return, rotation, repair, failures."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import stat
+
+import pytest
+from conftest import fields
+
+from pic_obs_audit import GENESIS_HASH, AuditWriteError, verify
+from pic_obs_audit.checkpoint import CheckpointFile, load_key
+
+
+def entries(log):
+    out = []
+    for path in log.files_oldest_first():
+        out.extend(json.loads(line) for line in path.read_bytes().splitlines())
+    return out
+
+
+def test_entries_are_chained_from_genesis(audit):
+    written = [audit.append(fields(i)) for i in range(5)]
+    stored = entries(audit)
+    assert stored == written
+    assert [e["seq"] for e in stored] == [1, 2, 3, 4, 5]
+    assert stored[0]["prev_hash"] == GENESIS_HASH
+    for before, after in zip(stored, stored[1:]):
+        assert after["prev_hash"] == before["hash"]
+        assert after["ts"] >= before["ts"]
+    assert list(stored[0]) == ["seq", "ts", "actor", "role", "ip", "action", "target_type", "target_id",
+                               "result", "status", "summary", "prev_hash", "hash"]
+    assert stored[0]["ts"].endswith("Z") and len(stored[0]["ts"]) == 27
+
+
+def test_hash_is_sha256_of_the_stored_bytes_before_the_hash(audit):
+    audit.append(fields(1))
+    line = audit.log_path.read_bytes()
+    body, _, rest = line.rpartition(b',"hash":"')
+    assert hashlib.sha256(body).hexdigest() == json.loads(line)["hash"] == rest[:64].decode()
+
+
+def test_summary_has_key_names_never_values(audit):
+    entry = audit.append(fields(1, target_id="laptop", keys=("name", "public_key", "peer.allowed_ips")))
+    assert entry["summary"] == "peer_add peer:laptop (keys: name, public_key, peer.allowed_ips)"
+
+
+def test_files_are_private_and_the_key_lives_outside_the_audit_dir(audit, data_dir):
+    audit.append(fields(1))
+    key = data_dir / "api" / "secrets" / "audit.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes()) == 32
+    assert stat.S_IMODE(audit.log_path.stat().st_mode) == 0o600
+    assert not (audit.dir / "audit.key").exists()
+
+
+def test_fsync_before_append_returns(audit, monkeypatch):
+    synced = []
+    real = os.fsync
+
+    def spy(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    audit.append(fields(1))
+    assert str(audit.log_path) in synced
+
+
+def test_rotation_keeps_one_chain_across_files(small):
+    for i in range(45):
+        small.append(fields(i))
+    names = [p.name for p in small.files_oldest_first()]
+    assert names == ["audit.log.3", "audit.log.2", "audit.log.1", "audit.log"]
+    stored = entries(small)
+    # Honest retention: the oldest entries were rotated out with the oldest file.
+    assert stored[-1]["seq"] == 45 and stored[0]["seq"] > 1
+    assert [e["seq"] for e in stored] == list(range(stored[0]["seq"], 46))
+    for before, after in zip(stored, stored[1:]):
+        assert after["prev_hash"] == before["hash"]
+    assert all(p.stat().st_size <= 4000 for p in small.files_oldest_first())
+    report = verify(small)
+    assert report["intact"], report["problems"]
+    assert report["first_seq"] == stored[0]["seq"] and report["last_seq"] == 45
+
+
+def test_torn_tail_is_named_and_repaired(audit):
+    for i in range(3):
+        audit.append(fields(i))
+    with open(audit.log_path, "ab") as f:  # a writer died in the middle of its line
+        f.write(b'{"seq":4,"ts":"2026-')
+    report = verify(audit)
+    assert report["intact"] is True
+    assert [p["kind"] for p in report["problems"]] == ["torn_tail"]
+    audit.append(fields(4))
+    assert [e["seq"] for e in entries(audit)] == [1, 2, 3, 4]
+    assert verify(audit) == {**verify(audit), "intact": True, "problems": []}
+
+
+def test_writer_dying_before_its_line_is_not_tampering(audit):
+    audit.append(fields(1))
+    cps = CheckpointFile(audit.checkpoint_path, load_key(audit.key_path, create=False))
+    cp, _ = cps.read()
+    cps.write(cp.next(inflight={"seq": 2, "hash": "ab" * 32}))  # sealed in flight, never written
+    report = verify(audit)
+    assert report["intact"] and [p["kind"] for p in report["problems"]] == ["torn_tail"]
+    entry = audit.append(fields(2))
+    assert entry["seq"] == 2 and verify(audit)["problems"] == []
+
+
+def test_writer_dying_after_its_line_is_sealed_by_the_next(audit):
+    audit.append(fields(1))
+    cps = CheckpointFile(audit.checkpoint_path, load_key(audit.key_path, create=False))
+    before, _ = cps.read()
+    audit.append(fields(2))
+    after, _ = cps.read()
+    # Put back the state "entry 2 written, checkpoint still says in flight".
+    cps.write(dataclasses.replace(before, gen=after.gen + 1, inflight={"seq": 2, "hash": after.last_hash}))
+    assert verify(audit)["problems"] == []
+    assert audit.append(fields(3))["seq"] == 3
+    assert verify(audit)["intact"]
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 3])
+def test_rotation_cut_short_by_a_crash_is_finished(small, monkeypatch, crash_at):
+    for i in range(35):
+        small.append(fields(i))
+    assert len(small.files_oldest_first()) == 4  # a full set: the next rotation drops one
+    real = os.replace
+    calls = []
+
+    def crash(src, dst):
+        calls.append(dst)
+        if len(calls) == crash_at:
+            raise KeyboardInterrupt("power cut")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        for i in range(35, 60):
+            small.append(fields(i))
+    monkeypatch.setattr(os, "replace", real)
+    last = small.append(fields(99))
+    report = verify(small)
+    assert report["intact"], report["problems"]
+    assert report["last_seq"] == last["seq"]
+
+
+class Full:
+    """os.write that stops after ``room`` bytes, as a full disk does."""
+
+    def __init__(self, room):
+        self.room = room
+        self.real = os.write
+
+    def __call__(self, fd, data):
+        if self.room <= 0:
+            raise OSError(28, "No space left on device")
+        n = min(len(data), self.room)
+        self.room -= n
+        return self.real(fd, bytes(data[:n]))
+
+
+def test_write_failure_is_loud_leaves_nothing_partial_and_resumes(audit, monkeypatch, caplog):
+    for i in range(3):
+        audit.append(fields(i))
+    before = audit.log_path.read_bytes()
+    monkeypatch.setattr(os, "write", Full(room=50))
+    with pytest.raises(AuditWriteError, match="No space left"):
+        audit.append(fields(3))
+    monkeypatch.undo()
+    assert audit.log_path.read_bytes() == before  # the half line was cut away
+    assert "AUDIT WRITE FAILED" in caplog.text
+    report = verify(audit)
+    assert not report["intact"]
+    assert [p["kind"] for p in report["problems"]] == ["write_failed"]
+    assert report["write_failure"]["seq"] == 4
+    audit.append(fields(3))
+    report = verify(audit)
+    assert report["intact"] and report["last_seq"] == 4
+
+
+def test_lost_key_under_an_existing_checkpoint_is_not_replaced(audit):
+    audit.append(fields(1))
+    audit.key_path.unlink()
+    with pytest.raises(AuditWriteError, match="restore it from a backup"):
+        audit.append(fields(2))
+    assert not audit.key_path.exists()
+    assert [p["kind"] for p in verify(audit)["problems"]] == ["key_missing"]
