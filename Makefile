@@ -10,7 +10,7 @@ export PIC_DATA_DIR ?= $(CURDIR)/data
 # Every plugin distribution under plugins/ (each has its own pyproject.toml and tests/).
 PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: venv run test clean
+.PHONY: venv run test backup clean
 
 $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: venv
 	done
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
+
+## backup: data/backups/pic-backup-<UTC>.tar.gz, consistent while the API runs
+backup: venv
+	@$(BIN)/pic-obs backup
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* .pytest_cache

@@ -190,3 +190,17 @@ def test_service_given_the_old_root_while_root_changes_keeps_it(client, admin):
     body = put(client, admin, {"python": {"root": "WARNING", "services": {"email": "INFO"}}}).json
     assert body["python"]["services"]["email"] == "INFO"
     assert body["python"]["services"]["files"] == "WARNING"
+
+
+def test_levels_that_cannot_be_saved_are_a_clear_507(client, admin, monkeypatch):
+    import pic_obs.core.levels as levels
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(levels, "write_json_atomic", full)
+    r = put(client, admin, {"python": {"root": "DEBUG"}})
+    assert r.status_code == 507
+    assert r.json["error"] == "storage_error" and "No space left on device" in r.json["message"]
+    monkeypatch.undo()
+    assert get(client, admin)["python"]["root"] == "INFO"

@@ -123,7 +123,13 @@ class Core:
                 [{"path": "", "message": "the body needs a 'python' or 'containers' key"}],
             )
         if "root" in python or python.get("services"):
-            new = self.levels.update(root=python.get("root"), services=python.get("services", {}))
+            try:
+                new = self.levels.update(root=python.get("root"), services=python.get("services", {}))
+            except OSError as exc:
+                raise PicObsError(
+                    f"the levels could not be saved ({exc.strerror or exc}); nothing was changed",
+                    code="storage_error", status=507,
+                ) from exc
             log.info("python levels set: root=%s services=%s", new.root, dict(new.services))
         applied: dict[str, str] = {}
         errors: dict[str, dict[str, Any]] = {}

@@ -86,24 +86,20 @@ class CheckpointFile:
     def __init__(self, path: Path, key: bytes):
         self.path = path
         self.key = key
-        self._fd: int | None = None
 
     def _open(self) -> int:
-        if self._fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            if os.fstat(fd).st_size < 2 * SLOT:
-                # Reserve both slots now, while there is room, so that sealing
-                # never needs a new block, even on a full disk.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(fd).st_size < 2 * SLOT:
+            # Reserve both slots now, while there is room, so that sealing
+            # never needs a new block, even on a full disk.
+            try:
                 os.pwrite(fd, b"\0" * (2 * SLOT), 0)
                 os.fsync(fd)
-            self._fd = fd
-        return self._fd
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+            except OSError:
+                os.close(fd)
+                raise
+        return fd
 
     def read(self) -> tuple[Checkpoint | None, str | None]:
         """The newest validly sealed checkpoint, or (None, why not)."""
@@ -141,6 +137,9 @@ class CheckpointFile:
         if len(data) >= SLOT:
             raise ValueError(f"checkpoint of {len(data)} bytes does not fit a {SLOT}-byte slot")
         fd = self._open()
-        os.pwrite(fd, data.ljust(SLOT, b" "), (cp.gen % 2) * SLOT)
-        if durable:
-            os.fsync(fd)
+        try:
+            os.pwrite(fd, data.ljust(SLOT, b" "), (cp.gen % 2) * SLOT)
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
