@@ -6,16 +6,29 @@ They read the data dir, not the API, so they work while the API is down.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
 
+from pic_obs import Settings
 from pic_obs.core.engine import parse_audit_query
 from pic_obs.core.errors import InvalidRequest
 
 from . import query as audit_query
 from .plugin import audit_log
 from .verify import verify as verify_trail
+
+
+def _data_dir(f):
+    """``--data-dir`` after the command too (``pic-obs audit verify --data-dir D``)."""
+    return click.option("--data-dir", "data_dir", default=None, type=click.Path(file_okay=False),
+                        help="The cell's data dir (overrides the one before the command).")(f)
+
+
+def _log(obj, data_dir: str | None):
+    settings = obj.settings if data_dir is None else Settings.from_mapping(os.environ, data_dir=data_dir)
+    return audit_log(settings)
 
 
 def _filters(f):
@@ -40,10 +53,11 @@ def audit() -> None:
 
 
 @audit.command()
+@_data_dir
 @click.pass_obj
-def verify(obj) -> None:
+def verify(obj, data_dir: str | None) -> None:
     """Check the hash chain and the sealed checkpoint; exit 0 if intact, 1 if not."""
-    log = audit_log(obj.settings)
+    log = _log(obj, data_dir)
     files = log.files_oldest_first()
     size = sum(p.stat().st_size for p in files)
     if sys.stderr.isatty() and size:
@@ -64,11 +78,12 @@ def verify(obj) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
 @click.option("--limit", type=int, default=None)
 @_filters
+@_data_dir
 @click.pass_obj
-def export(obj, fmt: str, limit: int | None, **filters) -> None:
+def export(obj, fmt: str, limit: int | None, data_dir: str | None, **filters) -> None:
     """Write the matching entries to stdout, oldest first."""
     query = _query({**filters, "limit": limit}, export=True)
-    for chunk in audit_query.export(audit_log(obj.settings), query, fmt):
+    for chunk in audit_query.export(_log(obj, data_dir), query, fmt):
         click.echo(chunk, nl=False)
 
 
@@ -77,11 +92,12 @@ def export(obj, fmt: str, limit: int | None, **filters) -> None:
 @click.option("--offset", type=int, default=0)
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON lines.")
 @_filters
+@_data_dir
 @click.pass_obj
-def show(obj, limit: int, offset: int, as_json: bool, **filters) -> None:
+def show(obj, limit: int, offset: int, as_json: bool, data_dir: str | None, **filters) -> None:
     """Print the newest matching entries, newest first."""
     query = _query({**filters, "limit": limit, "offset": offset}, export=False)
-    result = audit_query.page(audit_log(obj.settings), query)
+    result = audit_query.page(_log(obj, data_dir), query)
     for e in result["entries"]:
         if as_json:
             click.echo(json.dumps(e))

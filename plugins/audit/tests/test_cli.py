@@ -56,3 +56,36 @@ def test_show_newest_first(run, filled):
 def test_bad_filters_are_usage_errors(run, filled):
     r = run("show", "--since", "last week")
     assert r.exit_code == 2 and "since" in r.output
+
+
+def test_data_dir_after_the_command(filled, data_dir, monkeypatch):
+    monkeypatch.setenv("PIC_OBS_PLUGINS", "audit")
+    r = CliRunner().invoke(get_cli(), ["audit", "verify", "--data-dir", str(data_dir)])
+    assert r.exit_code == 0 and "intact: 6 entries" in r.output
+
+
+def test_verify_shows_a_progress_bar_on_a_terminal(filled, data_dir):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PIC_OBS_PLUGINS": "audit", "COLUMNS": "80"}
+    proc = subprocess.Popen([sys.executable, "-m", "pic_obs.cli", "--data-dir", str(data_dir), "audit", "verify"],
+                            stdin=follower, stdout=subprocess.PIPE, stderr=follower, env=env)
+    os.close(follower)
+    out, _ = proc.communicate(timeout=60)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"verifying" in seen and b"100%" in seen
+    assert out.startswith(b"intact: 6 entries")

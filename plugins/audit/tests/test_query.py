@@ -142,3 +142,24 @@ def test_torn_lines_are_not_entries(audit):
         f.write(b'{"seq":2,"actor":"admin"')
     assert query.page(audit, AuditQuery(actor="admin"))["total"] == 1
     assert verify(audit)["intact"]
+
+
+def test_export_memory_does_not_grow_with_the_log(make_log):
+    import tracemalloc
+
+    def peak(log):
+        tracemalloc.start()
+        for _ in query.export(log, AuditQuery(limit=None), "csv"):
+            pass
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    small_log = make_log(max_bytes=200_000, backups=10)
+    for i in range(300):
+        small_log.append(fields(i))
+    small_peak = peak(small_log)
+    for i in range(2700):  # nine times the entries, across several files
+        small_log.append(fields(i))
+    assert len(small_log.files_oldest_first()) >= 4
+    assert peak(small_log) < small_peak * 1.5
