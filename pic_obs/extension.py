@@ -58,6 +58,7 @@ class PicObs:
         app.register_blueprint(bp)
         app.before_request(_start_timer)
         app.after_request(_after_request)
+        app.teardown_request(_teardown_request)
         return self
 
     @property
@@ -75,12 +76,34 @@ def _start_timer() -> None:
     g._pic_obs_t0 = time.perf_counter()
 
 
-def _after_request(response: Response) -> Response:
-    ext: PicObs = current_app.extensions[EXTENSION]
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if request.method in MUTATING and not getattr(view, "_pic_obs_not_audited", False):
+def _view():
+    return current_app.view_functions.get(request.endpoint) if request.endpoint else None
+
+
+def _to_record() -> bool:
+    return request.method in MUTATING and not getattr(_view(), "_pic_obs_not_audited", False) \
+        and not g.get("_pic_obs_recorded", False)
+
+
+def _record(status: int) -> None:
+    g._pic_obs_recorded = True  # once per request, whichever hook gets there
+    current_app.extensions[EXTENSION].core.record_mutation(_mutation(status, getattr(_view(), "_pic_obs_audit", None)))
+
+
+def _teardown_request(exc: BaseException | None) -> None:
+    # An exception that escaped Flask's handlers (debug or testing mode) skips
+    # after_request; the request still goes on the record, as a 500.
+    if exc is not None and _to_record():
         try:
-            ext.core.record_mutation(_mutation(response.status_code, getattr(view, "_pic_obs_audit", None)))
+            _record(500)
+        except Exception:
+            log.exception("could not record %s %s", request.method, request.path)
+
+
+def _after_request(response: Response) -> Response:
+    if _to_record():
+        try:
+            _record(response.status_code)
         except Exception as exc:
             # The change may have happened but is not on record: say so loudly
             # rather than answer as if all were well.

@@ -117,3 +117,11 @@ def test_host_404_stays_the_hosts(host):
     app, _, _ = host
     r = app.test_client().get("/not-here")
     assert r.status_code == 404 and not r.is_json
+
+
+def test_exception_escaping_in_testing_mode_is_still_recorded(host):
+    app, rec, _ = host
+    app.testing = True  # exceptions propagate instead of becoming a 500 response
+    with pytest.raises(RuntimeError, match="boom"):
+        app.test_client().post("/api/explode", json={})
+    assert [(m.path, m.status, m.result) for m in rec.mutations] == [("/api/explode", 500, "failure")]
