@@ -105,9 +105,11 @@ class CheckpointFile:
         """The newest validly sealed checkpoint, or (None, why not)."""
         try:
             with open(self.path, "rb") as f:
-                raw = f.read(2 * SLOT)
+                return self.parse(f.read(2 * SLOT))
         except FileNotFoundError:
             return None, "missing"
+
+    def parse(self, raw: bytes) -> tuple[Checkpoint | None, str | None]:
         best: Checkpoint | None = None
         seen_data = False
         for i in (0, 1):

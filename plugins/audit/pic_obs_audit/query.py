@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from pic_obs import AuditQuery
 
 from .entry import ENTRY_FIELDS, split
-from .writer import AuditLog
+from .writer import AuditLog, SnapFile
 
 TS_KEY = b'"ts":"'
 TS_LEN = len("2026-01-01T00:00:00.000000Z")
@@ -62,14 +62,11 @@ class _Filter:
         return True
 
 
-def _ends(path: Path) -> tuple[bytes | None, bytes | None]:
-    with open(path, "rb") as f:
-        first = f.readline()
-        f.seek(0, 2)
-        size = f.tell()
-        f.seek(max(0, size - 8192))
-        tail = f.read().splitlines(keepends=True)
-    return (first or None), (tail[-1] if tail else None)
+def _ends(sf: SnapFile) -> tuple[bytes | None, bytes | None]:
+    fd = sf.file.fileno()
+    head = os.pread(fd, min(sf.size, 8192), 0).split(b"\n", 1)[0]
+    tail = os.pread(fd, min(sf.size, 8192), max(0, sf.size - 8192)).splitlines()
+    return (head or None), (tail[-1] if tail else None)
 
 
 def page(audit: AuditLog, query: AuditQuery) -> dict[str, Any]:
@@ -79,35 +76,27 @@ def page(audit: AuditLog, query: AuditQuery) -> dict[str, Any]:
     stop = None if query.limit is None else start + query.limit
     total = 0
     entries: list[dict[str, Any]] = []
-    for path in reversed(audit.files_oldest_first()):
-        if (match.since or match.until) and not match.file_may_match(*_ends(path)):
-            continue
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:  # rotated away between listing and reading
-            continue
-        lines = data.splitlines(keepends=True)
-        for line in reversed(lines):
-            if match(line):
-                if start <= total and (stop is None or total < stop):
-                    entries.append(json.loads(line))
-                total += 1
+    with audit.snapshot() as snap:
+        for sf in reversed(snap.files):
+            if (match.since or match.until) and not match.file_may_match(*_ends(sf)):
+                continue
+            for line in reversed(sf.read().splitlines(keepends=True)):
+                if match(line):
+                    if start <= total and (stop is None or total < stop):
+                        entries.append(json.loads(line))
+                    total += 1
     return {"entries": entries, "total": total}
 
 
 def oldest_first(audit: AuditLog, query: AuditQuery) -> Iterator[bytes]:
-    """The stored lines that match, oldest first, read a buffer at a time."""
+    """The stored lines that match, oldest first, read a line at a time."""
     match = _Filter(query)
     skip, left = query.offset, query.limit
-    for path in audit.files_oldest_first():
-        if (match.since or match.until) and not match.file_may_match(*_ends(path)):
-            continue
-        try:
-            f = open(path, "rb")
-        except FileNotFoundError:
-            continue
-        with f:
-            for line in f:
+    with audit.snapshot() as snap:
+        for sf in snap.files:
+            if (match.since or match.until) and not match.file_may_match(*_ends(sf)):
+                continue
+            for line in sf.lines():
                 if not match(line):
                     continue
                 if skip:

@@ -12,11 +12,11 @@ from typing import Any
 
 from .checkpoint import Checkpoint, CheckpointFile, KeyMissing, load_key
 from .entry import HASH_KEY, SUFFIX_LEN, prev_of, seq_of, split
-from .writer import AuditLog
+from .writer import AuditLog, Snapshot
 
 # Kinds that do not make the trail untrustworthy: a writer that died mid-append
 # leaves a torn tail, which the next write repairs; nothing acknowledged was lost.
-BENIGN = frozenset({"torn_tail"})
+BENIGN = frozenset({"torn_tail", "rotation_interrupted"})
 
 KINDS = {
     "hash_mismatch": "an entry's bytes changed after it was written (an edited field)",
@@ -26,6 +26,7 @@ KINDS = {
     "duplicate_seq": "two entries share a seq (a writer that did not hold the lock)",
     "malformed": "a line is not an audit entry",
     "torn_tail": "the newest entry was being written when its writer stopped; the next write repairs it",
+    "rotation_interrupted": "a rotation was cut short by a crash; the next write finishes it",
     "truncated": "the newest entries were cut off",
     "unsealed_tail": "entries after the sealed head (a power loss, or appended without the key)",
     "missing_file": "a backup file is missing",
@@ -48,9 +49,18 @@ class _Report:
 
 
 def verify(audit: AuditLog, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Check every file and the checkpoint; ``progress(bytes)`` is called per file read."""
+    """Check every file and the checkpoint; ``progress(bytes)`` is called per file read.
+
+    It reads a snapshot (:meth:`AuditLog.snapshot`), so it can run while the API
+    writes: what is appended or rotated meanwhile is not what it checks.
+    """
+    with audit.snapshot() as snap:
+        return _verify(audit, snap, progress)
+
+
+def _verify(audit: AuditLog, snap: Snapshot, progress: Callable[[int], None] | None) -> dict[str, Any]:
     report = _Report()
-    cp = _checkpoint(audit, report)
+    cp = _checkpoint(audit, snap, report)
     expected = cp.anchor_seq if cp else None
     prev = cp.anchor_prev.encode() if cp else None
     first_seq = last_seq = None
@@ -59,49 +69,51 @@ def verify(audit: AuditLog, progress: Callable[[int], None] | None = None) -> di
     total = 0
     files_info: list[dict[str, Any]] = []
     seen: dict[str, tuple[int | None, int | None]] = {}
-    _check_numbering(audit, report)
+    if cp is None or not cp.rotating:  # a rotation cut short leaves one gap in the names
+        _check_numbering([sf.name for sf in snap.files], audit.backups, report)
     sha256 = hashlib.sha256
-    paths = audit.files_oldest_first()
-    for path in paths:
-        is_current = path == audit.log_path
+    for sf in snap.files:
+        is_current = sf.name == audit.log_path.name
         count = 0
         file_first = file_last = None
-        with open(path, "rb") as f:
-            lineno = 0
-            for line in f:
-                lineno += 1
-                body = line[:-SUFFIX_LEN]
-                digest = sha256(body).hexdigest().encode()
-                # The fast path: a well-formed entry, its hash right, linked to the
-                # one before, with the next seq. Anything else is looked at closely.
-                if (expected is not None and line[-SUFFIX_LEN:-SUFFIX_LEN + 9] == HASH_KEY
-                        and digest == line[-67:-3] and line[-3:] == b'"}\n'
-                        and body[-65:-1] == prev and line.startswith(b'{"seq":%d,' % expected)):
-                    seq = expected
-                else:
-                    seq = _classify(report, line, digest, expected, prev, path.name, lineno,
-                                    is_current, last_seq, high)
-                    if seq is None:
-                        continue
-                    if first_seq is None and cp is not None:
-                        _check_head(report, cp, seq, line, path.name, lineno)
-                if first_seq is None:
-                    first_seq = seq
-                if file_first is None:
-                    file_first = seq
-                file_last = last_seq = seq
-                high = max(high, seq)
-                expected = seq + 1
-                prev = last_hash = line[-67:-3]
-                count += 1
+        for lineno, line in enumerate(sf.read().splitlines(keepends=True), start=1):
+            body = line[:-SUFFIX_LEN]
+            digest = sha256(body).hexdigest().encode()
+            # The fast path: a well-formed entry, its hash right, linked to the
+            # one before, with the next seq. Anything else is looked at closely.
+            if (expected is not None and line[-SUFFIX_LEN:-SUFFIX_LEN + 9] == HASH_KEY
+                    and digest == line[-67:-3] and line[-3:] == b'"}\n'
+                    and body[-65:-1] == prev and line.startswith(b'{"seq":%d,' % expected)):
+                seq = expected
+            else:
+                seq = _classify(report, line, digest, expected, prev, sf.name, lineno,
+                                is_current, last_seq, high)
+                if seq is None:
+                    continue
+                if first_seq is None and cp is not None and not cp.rotating:
+                    _check_head(report, cp, seq, sf.name, lineno)
+            if first_seq is None:
+                first_seq = seq
+            if file_first is None:
+                file_first = seq
+            file_last = last_seq = seq
+            high = max(high, seq)
+            expected = seq + 1
+            prev = last_hash = line[-67:-3]
+            count += 1
         total += count
-        seen[path.name] = (file_first, file_last)
-        files_info.append({"name": path.name, "entries": count, "first_seq": file_first,
-                           "last_seq": file_last, "bytes": path.stat().st_size})
+        seen[sf.name] = (file_first, file_last)
+        files_info.append({"name": sf.name, "entries": count, "first_seq": file_first,
+                           "last_seq": file_last, "bytes": sf.size})
         if progress is not None:
-            progress(path.stat().st_size)
+            progress(sf.size)
     if cp is not None:
-        _check_manifest(report, cp, seen)
+        if cp.rotating:
+            # The files were being renamed when the writer stopped: the names the
+            # checkpoint lists are about to change, and the next write finishes it.
+            report.add("rotation_interrupted", "a rotation was cut short; the next write finishes it")
+        else:
+            _check_manifest(report, cp, seen)
         _check_end(report, cp, last_seq, last_hash)
     elif total and not any(p["kind"] in ("key_missing", "checkpoint_invalid") for p in report.problems):
         report.add("checkpoint_invalid", "entries exist but there is no checkpoint")
@@ -118,18 +130,20 @@ def verify(audit: AuditLog, progress: Callable[[int], None] | None = None) -> di
     return result
 
 
-def _checkpoint(audit: AuditLog, report: _Report) -> Checkpoint | None:
+def _checkpoint(audit: AuditLog, snap: Snapshot, report: _Report) -> Checkpoint | None:
     try:
         key = load_key(audit.key_path, create=False)
     except KeyMissing as exc:
-        if audit.checkpoint_path.exists() or audit.files_oldest_first():
+        if snap.checkpoint is not None or snap.files:
             report.add("key_missing", f"{exc}: the checkpoint cannot be checked; restore the key from a backup")
         return None
-    cp, why = CheckpointFile(audit.checkpoint_path, key).read()
+    name = audit.checkpoint_path.name
+    cp, why = CheckpointFile(audit.checkpoint_path, key).parse(snap.checkpoint) \
+        if snap.checkpoint is not None else (None, "missing")
     if cp is None and why not in ("missing", "empty"):
-        report.add("checkpoint_invalid", f"{audit.checkpoint_path.name} is {why}")
-    elif cp is None and audit.files_oldest_first():
-        report.add("checkpoint_invalid", f"{audit.checkpoint_path.name} is {why} but entries exist")
+        report.add("checkpoint_invalid", f"{name} is {why}")
+    elif cp is None and snap.files:
+        report.add("checkpoint_invalid", f"{name} is {why} but entries exist")
     if cp is not None and cp.failure is not None:
         f = cp.failure
         report.add("write_failed", f"entry {f['seq']} could not be written at {f['ts']}: {f['error']}",
@@ -137,8 +151,8 @@ def _checkpoint(audit: AuditLog, report: _Report) -> Checkpoint | None:
     return cp
 
 
-def _check_numbering(audit: AuditLog, report: _Report) -> None:
-    present = [i for i in range(1, audit.backups + 1) if audit.backup_path(i).exists()]
+def _check_numbering(names: list[str], backups: int, report: _Report) -> None:
+    present = [i for i in range(1, backups + 1) if f"audit.log.{i}" in names]
     if present:
         for i in range(1, max(present)):
             if i not in present:
@@ -185,7 +199,7 @@ def _classify(report: _Report, line: bytes, digest: bytes, expected: int | None,
     return seq
 
 
-def _check_head(report: _Report, cp: Checkpoint, seq: int, line: bytes, name: str, lineno: int) -> None:
+def _check_head(report: _Report, cp: Checkpoint, seq: int, name: str, lineno: int) -> None:
     if seq > cp.anchor_seq:
         report.add("head_deleted", f"entries {cp.anchor_seq}..{seq - 1} are gone, though retention "
                    f"kept them (the oldest retained entry is {cp.anchor_seq})", seq=cp.anchor_seq,

@@ -23,9 +23,10 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pic_obs.core import locked
 
@@ -37,6 +38,35 @@ log = logging.getLogger("pic.api")
 MAX_BYTES = 10 * 1024 * 1024
 BACKUPS = 10
 DURABLE_EVERY = 1.0  # seconds between fsyncs of the checkpoint
+
+
+@dataclass
+class SnapFile:
+    name: str
+    file: BinaryIO
+    size: int
+
+    def read(self) -> bytes:
+        return os.pread(self.file.fileno(), self.size, 0)
+
+    def lines(self) -> Iterator[bytes]:
+        """Line by line, up to the snapshot's size (for readers that must stay small)."""
+        left = self.size
+        if left <= 0:
+            return
+        self.file.seek(0)
+        for line in self.file:
+            if len(line) >= left:
+                yield line[:left]
+                return
+            left -= len(line)
+            yield line
+
+
+@dataclass
+class Snapshot:
+    files: list[SnapFile]
+    checkpoint: bytes | None
 
 
 class AuditWriteError(OSError):
@@ -67,6 +97,30 @@ class AuditLog:
         """Every audit file there is, oldest first (gaps are for verify to judge)."""
         paths = [self.backup_path(i) for i in range(self.backups, 0, -1)] + [self.log_path]
         return [p for p in paths if p.exists()]
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """The files and the checkpoint as they are at one instant.
+
+        Opened under the writers' lock but read after it is released: an open file
+        keeps its contents through a rename, and reading stops at the size it had,
+        so neither a rotation nor an append meanwhile changes what a reader sees.
+        """
+        snap = Snapshot([], None)
+        try:
+            with self.lock():
+                for path in self.files_oldest_first():
+                    try:
+                        f = open(path, "rb")
+                    except FileNotFoundError:
+                        continue
+                    snap.files.append(SnapFile(path.name, f, os.fstat(f.fileno()).st_size))
+                with contextlib.suppress(FileNotFoundError):
+                    snap.checkpoint = self.checkpoint_path.read_bytes()
+            yield snap
+        finally:
+            for sf in snap.files:
+                sf.file.close()
 
     # -- the lock -------------------------------------------------------------
 

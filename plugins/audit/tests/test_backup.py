@@ -50,6 +50,7 @@ def test_backup_while_writing_is_consistent(make_log, data_dir, tmp_path):
             log.append(fields(i))
             i += 1
 
+    log.append(fields(-1))  # the trail exists before the first backup
     t = threading.Thread(target=keep_writing)
     t.start()
     try:

@@ -142,6 +142,8 @@ def test_rotation_cut_short_by_a_crash_is_finished(small, monkeypatch, crash_at)
         for i in range(35, 60):
             small.append(fields(i))
     monkeypatch.setattr(os, "replace", real)
+    report = verify(small)
+    assert report["intact"] and [p["kind"] for p in report["problems"]] == ["rotation_interrupted"]
     last = small.append(fields(99))
     report = verify(small)
     assert report["intact"], report["problems"]
@@ -189,3 +191,32 @@ def test_lost_key_under_an_existing_checkpoint_is_not_replaced(audit):
         audit.append(fields(2))
     assert not audit.key_path.exists()
     assert [p["kind"] for p in verify(audit)["problems"]] == ["key_missing"]
+
+
+def test_verify_while_writing_and_rotating_sees_no_false_alarm(small):
+    import threading
+
+    stop = threading.Event()
+    errors = []
+
+    def write():
+        i = 0
+        while not stop.is_set():
+            try:
+                small.append(fields(i))
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+                return
+            i += 1
+
+    small.append(fields(0))
+    t = threading.Thread(target=write)
+    t.start()
+    try:
+        reports = [verify(small) for _ in range(40)]
+    finally:
+        stop.set()
+        t.join()
+    assert errors == []
+    assert all(r["intact"] and r["problems"] == [] for r in reports), [r["problems"] for r in reports]
+    assert reports[-1]["last_seq"] > reports[0]["last_seq"]
