@@ -103,7 +103,16 @@ def get_verbosity():
 @bp.put("/logs/verbosity")
 @audited("log_level_set", target_type="log_levels")
 def put_verbosity():
-    return jsonify(core().set_verbosity(json_body()))
+    answer, status = core().set_verbosity(json_body())
+    return jsonify(answer), status
+
+
+@bp.post("/logs/verbosity/restart")
+@audited("container_restart", target_type="containers")
+def restart_containers():
+    body = json_body() if request.content_length else {}
+    answer, status = core().restart(body)
+    return jsonify(answer), status
 
 
 @bp.get("/logs")

@@ -40,6 +40,15 @@ class FakeContainers:
         return TargetLevel(self.configured[target], state)
 
     @hookimpl
+    def pic_obs_restart_target(self, target):
+        if target not in self.configured:
+            return None
+        if self.down:
+            raise TargetError("Docker is not reachable", code="docker_unavailable", status=503)
+        self.running[target] = self.configured[target]  # a new container, with the new level
+        return "ok"
+
+    @hookimpl
     def pic_obs_tail_logs(self, kind, name, lines):
         if kind != "container" or name not in self.logs:
             return None

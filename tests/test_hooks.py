@@ -77,6 +77,33 @@ def test_hook_pic_obs_get_level(capp, admin, containers):
                       json={**body, "containers": {"web": "INFO"}}).status_code == 200
 
 
+def test_hook_pic_obs_restart_target(capp, admin, containers):
+    client = capp.test_client()
+    client.put("/api/logs/verbosity", headers=admin, json={"containers": {"mail": "DEBUG"}})
+    assert client.get("/api/logs/verbosity", headers=admin).json["pending_restart"] == ["mail"]
+    r = client.post("/api/logs/verbosity/restart", headers=admin, json={})
+    assert r.status_code == 200 and r.json == {"restarted": {"mail": "ok"}}
+    assert client.get("/api/logs/verbosity", headers=admin).json["pending_restart"] == []
+    # Naming: only containers that restart can be named.
+    r = client.post("/api/logs/verbosity/restart", headers=admin, json={"containers": ["web"]})
+    assert r.status_code == 400
+    assert r.json["details"] == [{"path": "containers.0",
+                                  "message": "'web' is not a container that needs a restart (one of mail)"}]
+    # Nothing pending, nothing named: nothing to do.
+    assert client.post("/api/logs/verbosity/restart", headers=admin).json == {"restarted": {}}
+    containers.down = True
+    r = client.post("/api/logs/verbosity/restart", headers=admin, json={"containers": ["mail"]})
+    assert r.status_code == 503
+    assert r.json["restarted"] == {"mail": "failed"} and r.json["errors"]["mail"]["error"] == "docker_unavailable"
+
+
+def test_put_where_every_part_failed_is_not_200(capp, admin, containers):
+    containers.down = True
+    r = capp.test_client().put("/api/logs/verbosity", headers=admin, json={"containers": {"web": "DEBUG"}})
+    assert r.status_code == 503 and r.json["applied"] == {}
+    assert r.json["errors"]["web"]["error"] == "docker_unavailable"
+
+
 def test_hook_pic_obs_tail_logs(capp, admin):
     r = capp.test_client().get("/api/logs?container=web&lines=3", headers=admin)
     assert r.status_code == 200

@@ -111,8 +111,9 @@ class Core:
             return TargetLevel(None, "unknown", str(exc))
         return state if state is not None else TargetLevel(None, "unknown", "no plugin answered")
 
-    def set_verbosity(self, body: Any) -> dict[str, Any]:
-        """Apply a ``PUT /api/logs/verbosity`` body; the answer is GET's plus ``applied``."""
+    def set_verbosity(self, body: Any) -> tuple[dict[str, Any], int]:
+        """Apply a ``PUT /api/logs/verbosity`` body; the answer is GET's plus ``applied``
+        (and ``errors`` for the containers whose part failed)."""
         targets = self.targets()
         _validate(body, verbosity_schema(targets))
         python = body.get("python") or {}
@@ -122,7 +123,8 @@ class Core:
                 "nothing to change: give 'python' and/or 'containers'",
                 [{"path": "", "message": "the body needs a 'python' or 'containers' key"}],
             )
-        if "root" in python or python.get("services"):
+        changed_python = "root" in python or bool(python.get("services"))
+        if changed_python:
             try:
                 new = self.levels.update(root=python.get("root"), services=python.get("services", {}))
             except OSError as exc:
@@ -155,7 +157,38 @@ class Core:
         answer["applied"] = applied
         if errors:
             answer["errors"] = errors
-        return answer
+        return answer, _status(errors, len(containers) + changed_python)
+
+    def restart(self, body: Any) -> tuple[dict[str, Any], int]:
+        """``POST /api/logs/verbosity/restart``: recreate pending containers."""
+        targets = self.targets()
+        restartable = sorted(n for n, t in targets.items() if t.apply == "pending_restart")
+        _validate(body, {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"containers": {"type": "array", "uniqueItems": True,
+                                          "items": {"enum": restartable}}},
+        }, what={"containers": f"container that needs a restart (one of {', '.join(restartable) or 'none'})"})
+        names = body.get("containers")
+        if names is None:
+            names = self.verbosity()["pending_restart"]
+        restarted: dict[str, str] = {}
+        errors: dict[str, dict[str, Any]] = {}
+        for name in names:
+            try:
+                result = self.hook.pic_obs_restart_target(settings=self.settings, target=name)
+                if result is None:
+                    raise PicObsError(f"no plugin restarts {name!r}", code="not_found", status=404)
+                restarted[name] = "ok"
+                log.info("container %s recreated with its configured level", name)
+            except PicObsError as exc:
+                restarted[name] = "failed"
+                errors[name] = {**exc.to_json(), "status": exc.status}
+                log.error("container %s not restarted: %s", name, exc.message)
+        answer: dict[str, Any] = {"restarted": restarted}
+        if errors:
+            answer["errors"] = errors
+        return answer, _status(errors, len(names))
 
     # -- logs ---------------------------------------------------------------
 
@@ -337,6 +370,14 @@ def parse_audit_query(args: Mapping[str, str], *, export: bool = False) -> Audit
     return AuditQuery(**values)
 
 
+def _status(errors: Mapping[str, Mapping[str, Any]], parts: int) -> int:
+    """200 when any part of a request went through (``errors`` tells the rest);
+    when every part failed, the status of the first failure."""
+    if errors and len(errors) == parts:
+        return int(next(iter(errors.values()))["status"])
+    return 200
+
+
 def _utc(text: str) -> str:
     """An RFC 3339 time as entries store it: UTC, microseconds, ``Z``."""
     if "T" not in text.upper():
@@ -351,7 +392,7 @@ def _args(impl, **available: Any) -> dict[str, Any]:
     return {k: available[k] for k in impl.argnames if k in available}
 
 
-def _validate(body: Any, schema: Mapping[str, Any]) -> None:
+def _validate(body: Any, schema: Mapping[str, Any], what: Mapping[str, str] | None = None) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     details: list[dict[str, Any]] = []
     for err in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
@@ -364,6 +405,8 @@ def _validate(body: Any, schema: Mapping[str, Any]) -> None:
                     "path": f"{path}.{key}" if path else key,
                     "message": f"unknown {what} {key!r}; valid: {', '.join(allowed) or 'none'}",
                 })
+        elif what and err.validator == "enum" and path.rsplit(".", 1)[0] in what:
+            details.append({"path": path, "message": f"{err.instance!r} is not a {what[path.rsplit('.', 1)[0]]}"})
         else:
             details.append({"path": path, "message": err.message})
     if details:

@@ -66,6 +66,17 @@ def pic_obs_get_level(settings: Settings, target: str) -> TargetLevel | None:
 
 
 @hookspec(firstresult=True)
+def pic_obs_restart_target(settings: Settings, target: str) -> str | None:
+    """Recreate ``target``'s container so that it runs with its configured level.
+
+    For levels that only a new container sees (``pending_restart``). Return
+    ``"ok"`` once the new container runs; raise :class:`pic_obs.TargetError` when it
+    cannot be done, after putting the old container back if the new one failed.
+    Return None if ``target`` is not one of yours.
+    """
+
+
+@hookspec(firstresult=True)
 def pic_obs_tail_logs(settings: Settings, kind: LogKind, name: str, lines: int) -> list[str] | None:
     """Return the last ``lines`` lines of the log of ``name``, oldest first.
 
