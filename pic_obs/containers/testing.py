@@ -1,0 +1,129 @@
+"""A fake Docker client for container plugins' unit tests (the real engine is for
+integration tests). Point a plugin at it with ``PIC_OBS_DOCKER_HOST=<url>`` after
+``install(url, fake)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker.errors
+import requests.exceptions
+
+from . import docker_access
+
+
+@dataclass
+class ExecResult:
+    exit_code: int
+    output: bytes
+
+
+@dataclass
+class FakeContainer:
+    name: str
+    env: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+    exec_results: list[ExecResult] = field(default_factory=list)
+    execs: list[Any] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
+    owner: FakeDocker | None = None
+
+    @property
+    def id(self) -> str:
+        return f"fake{self.name}"
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        return {"Config": {"Env": list(self.env), "Labels": dict(self.labels)}}
+
+    def _check(self) -> None:
+        if self.owner is not None and self.owner.down:
+            raise requests.exceptions.ConnectionError("connection refused")
+
+    def exec_run(self, cmd: Any, **kwargs: Any) -> ExecResult:
+        self._check()
+        self.execs.append(cmd)
+        return self.exec_results.pop(0) if self.exec_results else ExecResult(0, b"")
+
+    def kill(self, signal: str = "SIGKILL") -> None:
+        self._check()
+        self.signals.append(signal)
+
+    def logs(self, stdout: bool = True, stderr: bool = True, tail: Any = "all", **kwargs: Any) -> bytes:
+        self._check()
+        lines = self.log if tail == "all" else self.log[-int(tail):]
+        return "".join(line + "\n" for line in lines).encode()
+
+
+class _Containers:
+    def __init__(self, owner: FakeDocker):
+        self.owner = owner
+
+    def get(self, name: str) -> FakeContainer:
+        if self.owner.down:
+            raise requests.exceptions.ConnectionError("connection refused")
+        if name not in self.owner.containers:
+            raise docker.errors.NotFound(f"No such container: {name}")
+        return self.owner.containers[name]
+
+    def list(self, all: bool = False, filters: dict[str, str] | None = None) -> list[FakeContainer]:
+        if self.owner.down:
+            raise requests.exceptions.ConnectionError("connection refused")
+        label = (filters or {}).get("label", "")
+        key, _, value = label.partition("=")
+        return [c for c in self.owner.containers.values() if not label or c.labels.get(key) == value]
+
+
+class FakeDocker:
+    def __init__(self, *containers: FakeContainer):
+        self.containers = {c.name: c for c in containers}
+        for c in containers:
+            c.owner = self
+        self.down = False
+        self.containers_api = _Containers(self)
+
+
+def install(url: str, fake: FakeDocker) -> None:
+    """Make ``Docker.for_settings`` hand out ``fake`` for ``PIC_OBS_DOCKER_HOST=url``."""
+
+    class Client:
+        containers = fake.containers_api
+
+    docker_access._cache[url] = docker_access.Docker(url, connect=lambda _: Client())
+    docker_access.Docker._down_until.pop(url, None)
+
+
+# -- the real engine, for integration tests ----------------------------------------
+
+IMAGES = ("pic-test/busybox", "pic-test/caddy", "pic-test/coredns", "pic-test/wireguard", "pic-test/mailserver")
+
+
+def engine_or_skip():
+    """A docker client for the real engine; skips the test when there is none,
+    unless ``PIC_OBS_REQUIRE_DOCKER=1`` (CI), where a missing engine is a failure."""
+    import os
+
+    import docker as sdk
+    import pytest
+
+    try:
+        client = sdk.from_env(version="auto", timeout=30)
+        client.ping()
+    except Exception as exc:
+        if os.environ.get("PIC_OBS_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"PIC_OBS_REQUIRE_DOCKER=1 but the Docker Engine is not reachable: {exc}")
+        pytest.skip(f"no Docker Engine: {exc}")
+    return client
+
+
+def ensure_images(client: Any) -> None:
+    """Build the test images (docker/test-images/build.sh) unless they exist."""
+    import subprocess
+    from pathlib import Path
+
+    missing = [i for i in IMAGES if not client.images.list(name=i)]
+    if missing:
+        script = Path(__file__).resolve().parents[2] / "docker" / "test-images" / "build.sh"
+        subprocess.run(["bash", str(script)], check=True, capture_output=True)
