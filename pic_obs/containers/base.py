@@ -1,8 +1,9 @@
 """The hooks every container plugin shares; a plugin adds only its apply strategy.
 
-A plugin subclasses :class:`ContainerPlugin` (a level in a config file the program
-re-reads: hot) or :class:`EnvLevelPlugin` (a level in the environment: pending until
-the container is recreated), and registers an instance as its entry point::
+A plugin subclasses :class:`FileLevelPlugin` (a level in a config file the program
+re-reads: hot), :class:`EnvLevelPlugin` (a level in the environment: pending until
+the container is recreated) or :class:`ContainerPlugin` itself, and registers an
+instance as its entry point::
 
     [project.entry-points.pic_obs]
     caddy = "pic_obs_caddy.plugin:plugin"
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pic_obs.core.errors import TargetError
+from pic_obs.core.files import rewrite_in_place
 from pic_obs.core.hookspecs import hookimpl
 from pic_obs.core.settings import Settings
 from pic_obs.core.types import Apply, LogKind, LogMatch, Target, TargetLevel
@@ -121,6 +123,52 @@ class ContainerPlugin:
     def pic_obs_backup_files(self, settings: Settings) -> list[Path]:
         path = self.config_path(settings)
         return [path] if path.exists() and path.resolve().is_relative_to(settings.data_dir.resolve()) else []
+
+
+class FileLevelPlugin(ContainerPlugin):
+    """A level in a config file the running program re-reads when told to (hot).
+
+    Subclasses implement :meth:`parse_level`, :meth:`render` and :meth:`reload`. The
+    file is rewritten in place (a file bind-mounted on its own keeps its inode, so the
+    container sees the edit); if the reload fails, the old file is put back, so the
+    old level stays in force.
+    """
+
+    def parse_level(self, text: str) -> str | None:
+        raise NotImplementedError
+
+    def render(self, text: str, level: str) -> str:
+        """The file with ``level``; raise ValueError if it cannot be read."""
+        raise NotImplementedError
+
+    def reload(self, settings: Settings, docker: Docker, container: Any) -> None:
+        """Make the program re-read the file; raise TargetError if it refuses."""
+        raise NotImplementedError
+
+    def read_level(self, settings: Settings) -> str | None:
+        try:
+            return self.parse_level(self.config_path(settings).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def write_level(self, settings: Settings, docker: Docker, container: Any, level: str) -> Apply:
+        path = self.config_path(settings)
+        setting = f"PIC_OBS_{self.name.upper()}_CONFIG"
+        try:
+            old = path.read_text(encoding="utf-8")
+            new = self.render(old, level)
+        except FileNotFoundError:
+            raise TargetError(f"there is no {path.name} at {path}; set {setting}",
+                              code="config_not_found", status=404) from None
+        except ValueError as exc:
+            raise TargetError(f"cannot read {path}: {exc}", code="config_invalid", status=409) from None
+        rewrite_in_place(path, new)
+        try:
+            self.reload(settings, docker, container)
+        except TargetError:
+            rewrite_in_place(path, old)
+            raise
+        return "hot"
 
 
 class EnvLevelPlugin(ContainerPlugin):

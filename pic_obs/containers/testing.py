@@ -127,3 +127,13 @@ def ensure_images(client: Any) -> None:
     if missing:
         script = Path(__file__).resolve().parents[2] / "docker" / "test-images" / "build.sh"
         subprocess.run(["bash", str(script)], check=True, capture_output=True)
+
+
+def wait_for_log(container: Any, text: bytes, seconds: float = 20) -> None:
+    """Wait until ``text`` is in the container's log (fails the test after ``seconds``)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while text not in container.logs():
+        assert time.monotonic() < deadline, container.logs().decode("utf-8", "replace")
+        time.sleep(0.1)

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 
-from pic_obs import create_app
-from pic_obs.containers.testing import engine_or_skip, ensure_images
-from pic_obs.core import logsetup
-from pic_obs.core.tokens import TokenStore
+from pic_obs.containers.testing import wait_for_log
+
+pytest_plugins = ["pic_obs.containers.pytest_plugin"]
 
 COREFILE = """. {
 \terrors
@@ -22,6 +20,11 @@ COREFILE = """. {
 
 
 @pytest.fixture
+def plugin_name():
+    return "coredns"
+
+
+@pytest.fixture
 def data_dir(tmp_path):
     d = tmp_path / "data"
     (d / "coredns").mkdir(parents=True)
@@ -30,34 +33,10 @@ def data_dir(tmp_path):
 
 
 @pytest.fixture
-def admin(data_dir):
-    token = TokenStore(data_dir / "api" / "tokens.json").create("admin", "admin")
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def make_app(data_dir):
-    def make(**config):
-        return create_app({"PIC_OBS_DATA_DIR": str(data_dir), "PIC_OBS_PLUGINS": "coredns", **config})
-    yield make
-    logsetup.uninstall()
-
-
-@pytest.fixture(scope="session")
-def engine():
-    client = engine_or_skip()
-    ensure_images(client)
-    return client
-
-
-@pytest.fixture
 def coredns(engine, data_dir):
-    name = f"pic-test-coredns-{uuid.uuid4().hex[:8]}"
-    container = engine.containers.run("pic-test/coredns", name=name, detach=True,
+    container = engine.containers.run("pic-test/coredns", name=f"pic-test-coredns-{uuid.uuid4().hex[:8]}",
+                                      detach=True,
                                       volumes={str(data_dir / "coredns"): {"bind": "/etc/coredns", "mode": "ro"}})
-    deadline = time.monotonic() + 20
-    while b"loaded Corefile" not in container.logs():
-        assert time.monotonic() < deadline, container.logs().decode()
-        time.sleep(0.1)
+    wait_for_log(container, b"loaded Corefile")
     yield container
     container.remove(force=True)

@@ -1,6 +1,6 @@
 """Against the real engine: pending until recreated, then running with the new env."""
 
-from conftest import wait_for_log
+from pic_obs.containers.testing import wait_for_log
 
 
 def env_of(container):

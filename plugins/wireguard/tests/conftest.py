@@ -1,74 +1,34 @@
 from __future__ import annotations
 
-import time
-import uuid
-
 import pytest
 
-from pic_obs import create_app
-from pic_obs.containers.testing import engine_or_skip, ensure_images
-from pic_obs.core import logsetup
-from pic_obs.core.tokens import TokenStore
+pytest_plugins = ["pic_obs.containers.pytest_plugin"]
+
+
+@pytest.fixture
+def plugin_name():
+    return "wireguard"
 
 
 @pytest.fixture
 def data_dir(tmp_path):
     d = tmp_path / "data"
     (d / "wireguard").mkdir(parents=True)
-    (d / "wireguard" / "wireguard.env").write_text("PEERS=3\nLOG_LEVEL=error\n")
+    (d / "wireguard" / "wireguard.env").write_text('PEERS=3\nLOG_LEVEL=error\n')
     return d
 
 
 @pytest.fixture
-def admin(data_dir):
-    token = TokenStore(data_dir / "api" / "tokens.json").create("admin", "admin")
-    return {"Authorization": f"Bearer {token}"}
+def made(compose_like, data_dir):
+    return compose_like("wireguard", env_file=data_dir / "wireguard" / "wireguard.env", mount="/config",
+                        aliases=['vpn'], cap_add=["NET_ADMIN"])
 
 
 @pytest.fixture
-def make_app(data_dir):
-    def make(**config):
-        return create_app({"PIC_OBS_DATA_DIR": str(data_dir), "PIC_OBS_PLUGINS": "wireguard", **config})
-    yield make
-    logsetup.uninstall()
-
-
-@pytest.fixture(scope="session")
-def engine():
-    client = engine_or_skip()
-    ensure_images(client)
-    return client
+def wireguard(made):
+    return made[0]
 
 
 @pytest.fixture
-def network(engine):
-    net = engine.networks.create(f"pic-test-net-{uuid.uuid4().hex[:8]}")
-    yield net
-    net.remove()
-
-
-@pytest.fixture
-def wireguard(engine, data_dir, network):
-    """Created as compose would: env from the env file, labels, a volume, a network alias."""
-    name = f"pic-test-wg-{uuid.uuid4().hex[:8]}"
-    env = [line for line in (data_dir / "wireguard" / "wireguard.env").read_text().splitlines() if "=" in line]
-    (data_dir / "wireguard" / "config").mkdir()
-    container = engine.containers.create(
-        "pic-test/wireguard", name=name, environment=env, detach=True,
-        labels={"com.docker.compose.service": "wireguard", "com.docker.compose.project": "pic"},
-        volumes={str(data_dir / "wireguard" / "config"): {"bind": "/config", "mode": "rw"}},
-        restart_policy={"Name": "unless-stopped"}, cap_add=["NET_ADMIN"],
-    )
-    network.connect(container, aliases=["vpn"])
-    container.start()
-    wait_for_log(container, b"started with")
-    yield container
-    for c in engine.containers.list(all=True, filters={"name": name}):
-        c.remove(force=True)
-
-
-def wait_for_log(container, text: bytes, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while text not in container.logs():
-        assert time.monotonic() < deadline, container.logs().decode()
-        time.sleep(0.1)
+def network(made):
+    return made[1]

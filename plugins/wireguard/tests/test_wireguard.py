@@ -1,7 +1,7 @@
 """WireGuard: levels onto wireguard-go's LOG_LEVEL, pending until the container is recreated."""
 
 import pytest
-from conftest import wait_for_log
+from pic_obs.containers.testing import wait_for_log
 
 from pic_obs.containers.testing import FakeContainer, FakeDocker, install
 

@@ -1,0 +1,76 @@
+"""pytest fixtures for a container plugin's own suite: ``pytest_plugins = ["pic_obs.containers.pytest_plugin"]``.
+
+The suite's conftest provides ``data_dir`` (with the plugin's config file in it) and
+``plugin_name`` (its entry point); these fixtures build the rest.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from pic_obs import create_app
+from pic_obs.core import logsetup
+from pic_obs.core.tokens import TokenStore
+
+from .testing import engine_or_skip, ensure_images, wait_for_log
+
+
+@pytest.fixture
+def admin(data_dir) -> dict[str, str]:
+    """Headers of an admin token."""
+    token = TokenStore(data_dir / "api" / "tokens.json").create("admin", "admin")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def make_app(data_dir, plugin_name):
+    """``make_app(**config)``: the API on ``data_dir`` with only this plugin loaded."""
+    def make(**config: Any):
+        return create_app({"PIC_OBS_DATA_DIR": str(data_dir), "PIC_OBS_PLUGINS": plugin_name, **config})
+    yield make
+    logsetup.uninstall()
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The real Docker Engine with the test images built (skips without one, unless
+    ``PIC_OBS_REQUIRE_DOCKER=1``)."""
+    client = engine_or_skip()
+    ensure_images(client)
+    return client
+
+
+@pytest.fixture
+def compose_like(engine, data_dir):
+    """``compose_like(service, env_file=..., mount=..., aliases=[...], **create)``: a
+    container made as compose makes one (env from the env file, compose labels, a
+    bind mount under the data dir, a user network with aliases, a restart policy),
+    started, and removed after the test."""
+    made: list[tuple[str, Any]] = []
+
+    def make(service: str, *, env_file, mount: str, aliases: list[str], **create: Any):
+        name = f"pic-test-{service}-{uuid.uuid4().hex[:8]}"
+        env = [line for line in env_file.read_text().splitlines() if "=" in line and not line.startswith("#")]
+        state = data_dir / service / "state"
+        state.mkdir(parents=True, exist_ok=True)
+        network = engine.networks.create(f"{name}-net")
+        container = engine.containers.create(
+            f"pic-test/{service}", name=name, environment=env, detach=True,
+            labels={"com.docker.compose.service": service, "com.docker.compose.project": "pic"},
+            volumes={str(state): {"bind": mount, "mode": "rw"}},
+            restart_policy={"Name": "unless-stopped"}, **create,
+        )
+        network.connect(container, aliases=aliases)
+        made.append((name, network))
+        container.start()
+        wait_for_log(container, b"started with")
+        return container, network
+
+    yield make
+    for name, network in made:
+        for c in engine.containers.list(all=True, filters={"name": name}):
+            c.remove(force=True)
+        network.remove()
