@@ -10,7 +10,7 @@ export PIC_DATA_DIR ?= $(CURDIR)/data
 # Every plugin distribution under plugins/ (each has its own pyproject.toml and tests/).
 PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: venv run test backup clean
+.PHONY: venv run test backup clean cell-data logs logs-api logs-wireguard logs-caddy
 
 $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,26 @@ test: venv
 ## backup: data/backups/pic-backup-<UTC>.tar.gz, consistent while the API runs
 backup: venv
 	@$(BIN)/pic-obs backup
+
+# -- the cell (docker compose), run on the cell server host from /opt/pic -------------
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+
+## cell-data: first install: the config files the containers mount, where none exist yet
+cell-data:
+	@cp -rn deploy/data/. data/ && echo "data/ has the cell's config files"
+
+## logs: follow all container logs
+logs:
+	$(COMPOSE) logs -f
+
+logs-api:
+	$(COMPOSE) logs -f api
+
+logs-wireguard:
+	$(COMPOSE) logs -f wireguard
+
+logs-caddy:
+	$(COMPOSE) logs -f caddy
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* .pytest_cache
