@@ -21,7 +21,7 @@ $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 venv: $(BIN)/.installed
 
 ## run: install, make an admin token on first run (printed once), serve the API
-run: venv
+run: venv cell-data
 	@$(BIN)/pic-obs token create --user admin --role admin --if-missing
 	$(BIN)/pic-obs serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
@@ -45,7 +45,7 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 
 ## cell-data: first install: the config files the containers mount, where none exist yet
 cell-data:
-	@cp -rn deploy/data/. data/ && echo "data/ has the cell's config files"
+	@mkdir -p $(PIC_DATA_DIR) && cp -rn deploy/data/. $(PIC_DATA_DIR)/
 
 ## logs: follow all container logs
 logs:
