@@ -133,26 +133,15 @@ class Core:
                     code="storage_error", status=507,
                 ) from exc
             log.info("python levels set: root=%s services=%s", new.root, dict(new.services))
-        applied: dict[str, str] = {}
-        errors: dict[str, dict[str, Any]] = {}
-        for name, level in containers.items():
-            try:
-                how = self.hook.pic_obs_set_level(settings=self.settings, target=name, level=level)
-                if how not in ("hot", "pending_restart"):
-                    raise TargetError(
-                        f"the plugin serving {name!r} returned {how!r} from pic_obs_set_level;"
-                        " it must return 'hot' or 'pending_restart'",
-                        code="plugin_error",
-                    )
-            except PicObsError as exc:
-                errors[name] = {**exc.to_json(), "status": exc.status}
-                continue
-            except Exception as exc:
-                log.exception("pic_obs_set_level(%s, %s) failed", name, level)
-                errors[name] = {"error": "plugin_error", "message": f"{type(exc).__name__}: {exc}", "status": 500}
-                continue
-            applied[name] = how
-            log.info("container %s level set to %s (%s)", name, level, how)
+        def set_level(name: str) -> str:
+            how = self.hook.pic_obs_set_level(settings=self.settings, target=name, level=containers[name])
+            if how not in ("hot", "pending_restart"):
+                raise TargetError(f"the plugin serving {name!r} returned {how!r} from pic_obs_set_level;"
+                                  " it must return 'hot' or 'pending_restart'", code="plugin_error")
+            log.info("container %s level set to %s (%s)", name, containers[name], how)
+            return how
+
+        applied, errors = _each_target(containers, set_level)
         answer = self.verbosity()
         answer["applied"] = applied
         if errors:
@@ -172,19 +161,14 @@ class Core:
         names = body.get("containers")
         if names is None:
             names = self.verbosity()["pending_restart"]
-        restarted: dict[str, str] = {}
-        errors: dict[str, dict[str, Any]] = {}
-        for name in names:
-            try:
-                result = self.hook.pic_obs_restart_target(settings=self.settings, target=name)
-                if result is None:
-                    raise PicObsError(f"no plugin restarts {name!r}", code="not_found", status=404)
-                restarted[name] = "ok"
-                log.info("container %s recreated with its configured level", name)
-            except PicObsError as exc:
-                restarted[name] = "failed"
-                errors[name] = {**exc.to_json(), "status": exc.status}
-                log.error("container %s not restarted: %s", name, exc.message)
+        def restart(name: str) -> str:
+            if self.hook.pic_obs_restart_target(settings=self.settings, target=name) is None:
+                raise PicObsError(f"no plugin restarts {name!r}", code="not_found", status=404)
+            log.info("container %s recreated with its configured level", name)
+            return "ok"
+
+        restarted, errors = _each_target(names, restart)
+        restarted.update({name: "failed" for name in errors})
         answer: dict[str, Any] = {"restarted": restarted}
         if errors:
             answer["errors"] = errors
@@ -368,6 +352,24 @@ def parse_audit_query(args: Mapping[str, str], *, export: bool = False) -> Audit
     if problems:
         raise InvalidRequest(f"invalid audit query: {problems[0]['path']}: {problems[0]['message']}", problems)
     return AuditQuery(**values)
+
+
+def _each_target(names: Iterable[str], act: Any) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """``act(name)`` for each target; one failing does not stop the others.
+
+    Returns (what each success answered, the error of each failure)."""
+    done: dict[str, str] = {}
+    errors: dict[str, dict[str, Any]] = {}
+    for name in names:
+        try:
+            done[name] = act(name)
+        except PicObsError as exc:
+            errors[name] = {**exc.to_json(), "status": exc.status}
+            log.error("%s: %s", name, exc.message)
+        except Exception as exc:  # a broken plugin fails its own part only
+            log.exception("the plugin serving %s failed", name)
+            errors[name] = {"error": "plugin_error", "message": f"{type(exc).__name__}: {exc}", "status": 500}
+    return done, errors
 
 
 def _status(errors: Mapping[str, Mapping[str, Any]], parts: int) -> int:

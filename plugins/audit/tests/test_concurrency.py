@@ -13,7 +13,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from conftest import fields
 
 from pic_obs_audit import AuditLog, verify
