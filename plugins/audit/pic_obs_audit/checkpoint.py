@@ -17,7 +17,7 @@ import hmac
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +72,14 @@ class Checkpoint:
     failure: dict[str, Any] | None = None
 
     def payload(self) -> bytes:
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":")).encode()
+        # Built by hand: dataclasses.asdict deep-copies, and this runs twice an entry.
+        return json.dumps({f: getattr(self, f) for f in _FIELDS}, sort_keys=True, separators=(",", ":")).encode()
 
     def next(self, **changes: Any) -> Checkpoint:
         return replace(self, gen=self.gen + 1, **changes)
+
+
+_FIELDS = tuple(f.name for f in fields(Checkpoint))
 
 
 def _seal(key: bytes, payload: bytes) -> str:
@@ -83,34 +87,56 @@ def _seal(key: bytes, payload: bytes) -> str:
 
 
 class CheckpointFile:
+    """The checkpoint file of one audit dir, read and sealed with one key.
+
+    Its descriptor stays open between entries (two writes an entry); it is opened
+    again if the file was replaced, e.g. by a restore.
+    """
+
     def __init__(self, path: Path, key: bytes):
         self.path = path
         self.key = key
+        self._fd: int | None = None
+        self._ino: int | None = None
 
     def _open(self) -> int:
+        try:
+            ino = os.stat(self.path).st_ino
+        except FileNotFoundError:
+            ino = None
+        if self._fd is not None and ino == self._ino:
+            return self._fd
+        self.close()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        if os.fstat(fd).st_size < 2 * SLOT:
-            # Reserve both slots now, while there is room, so that sealing
-            # never needs a new block, even on a full disk.
-            try:
+        try:
+            if os.fstat(fd).st_size < 2 * SLOT:
+                # Reserve both slots now, while there is room, so that sealing
+                # never needs a new block, even on a full disk.
                 os.pwrite(fd, b"\0" * (2 * SLOT), 0)
                 os.fsync(fd)
-            except OSError:
-                os.close(fd)
-                raise
+        except OSError:
+            os.close(fd)
+            raise
+        self._fd, self._ino = fd, os.fstat(fd).st_ino
         return fd
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = self._ino = None
+
+    def __del__(self) -> None:
+        self.close()
 
     def read(self) -> tuple[Checkpoint | None, str | None]:
         """The newest validly sealed checkpoint, or (None, why not)."""
-        try:
-            with open(self.path, "rb") as f:
-                return self.parse(f.read(2 * SLOT))
-        except FileNotFoundError:
+        if not self.path.exists():
             return None, "missing"
+        return self.parse(os.pread(self._open(), 2 * SLOT, 0))
 
     def parse(self, raw: bytes) -> tuple[Checkpoint | None, str | None]:
-        best: Checkpoint | None = None
+        candidates: list[tuple[int, str, Checkpoint]] = []
         seen_data = False
         for i in (0, 1):
             slot = raw[i * SLOT:(i + 1) * SLOT].rstrip(b"\0 \n")
@@ -123,25 +149,21 @@ class CheckpointFile:
                 cp = Checkpoint(**doc)
             except (ValueError, TypeError, KeyError):
                 continue
-            if not hmac.compare_digest(mac, _seal(self.key, cp.payload())):
-                continue
-            if best is None or cp.gen > best.gen:
-                best = cp
-        if best is None:
-            return None, "not sealed with this cell's key" if seen_data else "empty"
-        return best, None
+            candidates.append((cp.gen, mac, cp))
+        # The newer slot first; the older one stands in if the newer is torn or forged.
+        for _, mac, cp in sorted(candidates, key=lambda c: c[0], reverse=True):
+            if hmac.compare_digest(mac, _seal(self.key, cp.payload())):
+                return cp, None
+        return None, "not sealed with this cell's key" if seen_data else "empty"
 
     def write(self, cp: Checkpoint, *, durable: bool = False) -> None:
         payload = cp.payload()
-        doc = json.loads(payload)
-        doc["mac"] = _seal(self.key, payload)
-        data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+        # The payload with its seal as one more key: a reader pops "mac" and seals
+        # what is left, which serialises back to these same bytes.
+        data = payload[:-1] + b',"mac":"' + _seal(self.key, payload).encode() + b'"}'
         if len(data) >= SLOT:
             raise ValueError(f"checkpoint of {len(data)} bytes does not fit a {SLOT}-byte slot")
         fd = self._open()
-        try:
-            os.pwrite(fd, data.ljust(SLOT, b" "), (cp.gen % 2) * SLOT)
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+        os.pwrite(fd, data.ljust(SLOT, b" "), (cp.gen % 2) * SLOT)
+        if durable:
+            os.fsync(fd)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from functools import lru_cache
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,25 @@ from .verify import verify
 from .writer import BACKUPS, MAX_BYTES, AuditLog
 
 
-@lru_cache(maxsize=32)
+_logs: dict[tuple[Path, Path, int, int], AuditLog] = {}
+_logs_lock = threading.Lock()
+
+
 def _log(audit_dir: Path, key_path: Path, max_bytes: int, backups: int) -> AuditLog:
-    return AuditLog(audit_dir, key_path, max_bytes=max_bytes, backups=backups)
+    # One writer per audit dir and process: it keeps the key and the checkpoint open.
+    key = (audit_dir, key_path, max_bytes, backups)
+    with _logs_lock:
+        if key not in _logs:
+            _logs[key] = AuditLog(audit_dir, key_path, max_bytes=max_bytes, backups=backups)
+        return _logs[key]
+
+
+def close_all() -> None:
+    """Close every writer's open files (their next use opens them again)."""
+    with _logs_lock:
+        for log in _logs.values():
+            log.close()
+        _logs.clear()
 
 
 def audit_log(settings: Settings) -> AuditLog:

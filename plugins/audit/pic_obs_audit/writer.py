@@ -77,6 +77,17 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _newest(tail: bytes) -> tuple[int, str] | None:
+    """(seq, hash) of the last whole entry in the end of a file."""
+    for line in reversed(tail.splitlines(keepends=True)):
+        parts = split(line)
+        if parts is not None:
+            seq = seq_of(line)
+            if seq is not None:
+                return seq, parts[1].decode()
+    return None
+
+
 class AuditLog:
     """The audit files of one data dir: ``audit.log``, ``audit.log.1`` … and the checkpoint."""
 
@@ -89,6 +100,13 @@ class AuditLog:
         self.lock_path = audit_dir / "audit.lock"
         self.checkpoint_path = audit_dir / "audit.checkpoint"
         self._last_durable = 0.0
+        self._cps: CheckpointFile | None = None  # the key, once read, stays in memory
+        self._dir_made = False
+
+    def close(self) -> None:
+        """Close the checkpoint this writer keeps open."""
+        if self._cps is not None:
+            self._cps.close()
 
     def backup_path(self, i: int) -> Path:
         return self.log_path.with_name(f"audit.log.{i}")
@@ -127,15 +145,20 @@ class AuditLog:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the writers' lock: nothing is appended or rotated meanwhile."""
-        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self._dir_made:
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._dir_made = True
         with locked(self.lock_path):
             yield
 
     def _checkpoints(self) -> CheckpointFile:
         # The key is created with the first entry, never later: a key that goes
-        # missing under an existing checkpoint must not be quietly replaced.
-        create = not self.checkpoint_path.exists()
-        return CheckpointFile(self.checkpoint_path, load_key(self.key_path, create=create))
+        # missing under an existing checkpoint must not be quietly replaced. A
+        # writer that has read it keeps it, as a running API keeps its secrets.
+        if self._cps is None:
+            create = not self.checkpoint_path.exists()
+            self._cps = CheckpointFile(self.checkpoint_path, load_key(self.key_path, create=create))
+        return self._cps
 
     # -- appending ---------------------------------------------------------------
 
@@ -213,8 +236,7 @@ class AuditLog:
                           self.checkpoint_path, why)
         if cp.rotating:
             cp = self._finish_rotation(cps, cp)
-        self._cut_torn_tail()
-        last = self._last_entry()
+        last = self._repair_tail()
         if last is None:
             return cp.next(inflight=None) if cp.inflight else cp
         seq, digest = last
@@ -249,51 +271,46 @@ class AuditLog:
                                   anchor_seq=anchor_seq or 1, anchor_prev=anchor_prev)
         return Checkpoint()
 
-    def _cut_torn_tail(self) -> None:
-        """A line without its newline was torn by a dying writer: cut it off."""
+    def _repair_tail(self) -> tuple[int, str] | None:
+        """Cut off a line torn by a dying writer; return (seq, hash) of the newest entry."""
         try:
             fd = os.open(self.log_path, os.O_RDWR)
         except FileNotFoundError:
-            return
+            return None
         try:
             size = os.fstat(fd).st_size
-            if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-                return
-            pos = size
-            while pos > 0:
-                start = max(0, pos - 65536)
-                chunk = os.pread(fd, pos - start, start)
-                nl = chunk.rfind(b"\n")
-                if nl >= 0:
-                    keep = start + nl + 1
-                    break
-                pos = start
-            else:
-                keep = 0
-            log.warning("audit: cutting a torn entry (%d bytes) off %s", size - keep, self.log_path)
-            os.ftruncate(fd, keep)
-            os.fsync(fd)
+            tail = os.pread(fd, min(size, 8192), max(0, size - 8192))
+            if tail and not tail.endswith(b"\n"):
+                keep = size - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else self._line_start(fd, size)
+                log.warning("audit: cutting a torn entry (%d bytes) off %s", size - keep, self.log_path)
+                os.ftruncate(fd, keep)
+                os.fsync(fd)
+                tail = tail[:max(0, len(tail) - (size - keep))]
         finally:
             os.close(fd)
+        return _newest(tail)
 
-    def _last_entry(self, path: Path | None = None) -> tuple[int, str] | None:
-        """(seq, hash) of the newest whole entry in ``path`` (default: the current file)."""
-        path = path or self.log_path
+    @staticmethod
+    def _line_start(fd: int, size: int) -> int:
+        """Where the last line begins, for a torn line longer than the tail read."""
+        pos = size
+        while pos > 0:
+            start = max(0, pos - 65536)
+            nl = os.pread(fd, pos - start, start).rfind(b"\n")
+            if nl >= 0:
+                return start + nl + 1
+            pos = start
+        return 0
+
+    def _last_entry(self, path: Path) -> tuple[int, str] | None:
+        """(seq, hash) of the newest whole entry in ``path``."""
         try:
             with open(path, "rb") as f:
                 size = os.fstat(f.fileno()).st_size
                 f.seek(max(0, size - 8192))
-                tail = f.read()
+                return _newest(f.read())
         except FileNotFoundError:
             return None
-        lines = tail.splitlines(keepends=True)
-        for line in reversed(lines):
-            parts = split(line)
-            if parts is not None:
-                seq = seq_of(line)
-                if seq is not None:
-                    return seq, parts[1].decode()
-        return None
 
     @staticmethod
     def _first_line(path: Path) -> bytes | None:

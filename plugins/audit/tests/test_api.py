@@ -109,11 +109,18 @@ def test_a_secret_from_a_request_appears_nowhere_in_data(host, admin, data_dir, 
     assert entry["summary"] == "peer_add peer:laptop (keys: list, name, nested, nested.password, public_key)"
 
 
-def test_record_failure_answers_503_and_is_in_the_api_log(host, admin, data_dir):
+def test_record_failure_answers_503_and_is_in_the_api_log(host, admin, data_dir, monkeypatch):
+    import pic_obs_audit.writer as writer
+
     c = host.test_client()
     c.put("/api/logs/verbosity", headers=admin, json={"python": {"root": "INFO"}})
-    (data_dir / "api" / "secrets" / "audit.key").unlink()
+
+    def broken_disk(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(writer.os, "fsync", broken_disk)
     r = c.put("/api/logs/verbosity", headers=admin, json={"python": {"root": "DEBUG"}})
+    monkeypatch.undo()
     assert r.status_code == 503 and r.json["error"] == "record_failed"
-    assert "audit key" in r.json["message"]
+    assert "Input/output error" in r.json["message"]
     assert "could not record PUT /api/logs/verbosity" in (data_dir / "logs" / "api.log").read_text()

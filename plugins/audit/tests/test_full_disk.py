@@ -12,6 +12,7 @@ import pic_obs
 from pic_obs.core import logsetup
 from pic_obs.core.tokens import TokenStore
 from pic_obs_audit import verify
+from pic_obs_audit.plugin import close_all
 from pic_obs_audit.writer import AuditLog
 
 FILLER = "filler"
@@ -28,6 +29,10 @@ def tiny_disk(tmp_path):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     yield mnt
     logsetup.uninstall()
+    close_all()  # the plugin's writers keep the checkpoint open
+    still = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+             if os.path.exists(f"/proc/self/fd/{fd}") and os.readlink(f"/proc/self/fd/{fd}").startswith(str(mnt))]
+    assert still == [], still
     subprocess.run(["umount", str(mnt)], check=True)
 
 

@@ -184,11 +184,13 @@ def test_write_failure_is_loud_leaves_nothing_partial_and_resumes(audit, monkeyp
     assert report["intact"] and report["last_seq"] == 4
 
 
-def test_lost_key_under_an_existing_checkpoint_is_not_replaced(audit):
+def test_lost_key_under_an_existing_checkpoint_is_not_replaced(audit, make_log):
     audit.append(fields(1))
     audit.key_path.unlink()
+    audit.append(fields(2))  # a running writer keeps the key it read
+    restarted = make_log()
     with pytest.raises(AuditWriteError, match="restore it from a backup"):
-        audit.append(fields(2))
+        restarted.append(fields(3))
     assert not audit.key_path.exists()
     assert [p["kind"] for p in verify(audit)["problems"]] == ["key_missing"]
 
