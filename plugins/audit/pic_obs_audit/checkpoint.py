@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -80,6 +81,13 @@ class Checkpoint:
 
 
 _FIELDS = tuple(f.name for f in fields(Checkpoint))
+_GEN = re.compile(rb'"gen":(\d+)')
+
+
+def _gen(slot: bytes) -> int:
+    """A slot's generation without parsing it (-1 for an empty or unreadable slot)."""
+    m = _GEN.search(slot)
+    return int(m.group(1)) if m else -1
 
 
 def _seal(key: bytes, payload: bytes) -> str:
@@ -98,6 +106,9 @@ class CheckpointFile:
         self.key = key
         self._fd: int | None = None
         self._ino: int | None = None
+        # The last checkpoint this process wrote, and its bytes: when the file still
+        # holds them (no other writer came between), reading it needs no parse.
+        self._mine: tuple[bytes, Checkpoint] | None = None
 
     def _open(self) -> int:
         try:
@@ -133,28 +144,30 @@ class CheckpointFile:
         """The newest validly sealed checkpoint, or (None, why not)."""
         if not self.path.exists():
             return None, "missing"
-        return self.parse(os.pread(self._open(), 2 * SLOT, 0))
+        raw = os.pread(self._open(), 2 * SLOT, 0)
+        if self._mine is not None:
+            data, cp = self._mine
+            slot = (cp.gen % 2) * SLOT
+            other = ((cp.gen + 1) % 2) * SLOT
+            if raw[slot:slot + len(data)] == data and _gen(raw[other:other + SLOT]) < cp.gen:
+                return cp, None
+        return self.parse(raw)
 
     def parse(self, raw: bytes) -> tuple[Checkpoint | None, str | None]:
-        candidates: list[tuple[int, str, Checkpoint]] = []
-        seen_data = False
-        for i in (0, 1):
-            slot = raw[i * SLOT:(i + 1) * SLOT].rstrip(b"\0 \n")
-            if not slot:
-                continue
-            seen_data = True
+        slots = [raw[i * SLOT:(i + 1) * SLOT].rstrip(b"\0 \n") for i in (0, 1)]
+        if not any(slots):
+            return None, "empty"
+        # The newer slot first; the older one stands in if the newer is torn or forged.
+        for slot in sorted(slots, key=_gen, reverse=True):
             try:
                 doc = json.loads(slot)
                 mac = doc.pop("mac")
                 cp = Checkpoint(**doc)
             except (ValueError, TypeError, KeyError):
                 continue
-            candidates.append((cp.gen, mac, cp))
-        # The newer slot first; the older one stands in if the newer is torn or forged.
-        for _, mac, cp in sorted(candidates, key=lambda c: c[0], reverse=True):
             if hmac.compare_digest(mac, _seal(self.key, cp.payload())):
                 return cp, None
-        return None, "not sealed with this cell's key" if seen_data else "empty"
+        return None, "not sealed with this cell's key"
 
     def write(self, cp: Checkpoint, *, durable: bool = False) -> None:
         payload = cp.payload()
@@ -165,5 +178,6 @@ class CheckpointFile:
             raise ValueError(f"checkpoint of {len(data)} bytes does not fit a {SLOT}-byte slot")
         fd = self._open()
         os.pwrite(fd, data.ljust(SLOT, b" "), (cp.gen % 2) * SLOT)
+        self._mine = (data, cp)
         if durable:
             os.fsync(fd)
