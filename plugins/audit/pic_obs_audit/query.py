@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,10 @@ from .writer import AuditLog, SnapFile
 TS_KEY = b'"ts":"'
 TS_LEN = len("2026-01-01T00:00:00.000000Z")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_FIRST = frozenset(FORMULA_START)
+# The columns that can hold text a client chose; seq, status, ts and the hashes cannot.
+TEXT_COLUMNS = tuple(i for i, f in enumerate(ENTRY_FIELDS)
+                     if f in ("actor", "role", "ip", "action", "target_type", "target_id", "result", "summary"))
 CHUNK = 64 * 1024
 
 
@@ -135,11 +140,25 @@ def export(audit: AuditLog, query: AuditQuery, fmt: str) -> Iterator[str]:
     writer = csv.writer(out)  # RFC 4180: CRLF line ends, quotes doubled
     writer.writerow(ENTRY_FIELDS)
     loads = json.loads
+    fields = operator.itemgetter(*ENTRY_FIELDS)
+    batch: list[list[Any]] = []
     for line in oldest_first(audit, query):
         entry = loads(line)
-        writer.writerow([neutralise(entry.get(f, "")) for f in ENTRY_FIELDS])
-        if out.tell() >= CHUNK:
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
+        try:
+            row = list(fields(entry))
+        except KeyError:  # a line that is no whole entry still exports, with blanks
+            row = [entry.get(f, "") for f in ENTRY_FIELDS]
+        for i in TEXT_COLUMNS:
+            value = row[i]
+            if isinstance(value, str) and value[:1] in FORMULA_FIRST:
+                row[i] = "'" + value
+        batch.append(row)
+        if len(batch) >= 64:  # small batches keep a chunk near CHUNK
+            writer.writerows(batch)
+            batch.clear()
+            if out.tell() >= CHUNK:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+    writer.writerows(batch)
     yield out.getvalue()
