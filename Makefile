@@ -10,7 +10,7 @@ export PIC_DATA_DIR ?= $(CURDIR)/data
 # Every plugin distribution under plugins/ (each has its own pyproject.toml and tests/).
 PLUGINS := $(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: venv run test backup clean cell-data logs logs-api logs-wireguard logs-caddy
+.PHONY: venv run test bench backup clean cell-data logs logs-api logs-wireguard logs-caddy
 
 $(BIN)/.installed: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: venv
 	done
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
+
+## bench: every speed target beside its reference, in one run (bench/results.md)
+bench: venv
+	$(BIN)/python bench/run.py
 
 ## backup: data/backups/pic-backup-<UTC>.tar.gz, consistent while the API runs
 backup: venv

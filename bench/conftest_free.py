@@ -8,7 +8,7 @@ PEOPLE = ["admin", "bob", "carol", "dave"]
 
 def fields(i: int) -> dict:
     return fields_of(Mutation(
-        ts="", actor=PEOPLE[i % 4], role="admin", ip=f"10.0.{i % 200}.{i % 250}", method="POST",
-        path="/api/peers", action="peer_add", target_type="peer", target_id=f"laptop-{i:07d}",
-        status=201, result="success", keys=("name", "public_key", "allowed_ips", "persistent_keepalive"),
+        ts="", actor=PEOPLE[i % 4], role="admin", ip=f"10.0.0.{i % 250}", method="POST",
+        path="/api/peers", action="peer_add", target_type="peer", target_id=f"p{i:06d}",
+        status=201, result="success", keys=("name",),
     ))

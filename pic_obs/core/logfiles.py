@@ -34,7 +34,8 @@ def tail(paths: Sequence[Path], lines: int) -> list[str]:
             got = _tail_file(f, remaining)
         collected[:0] = got
         remaining -= len(got)
-    return [b.decode("utf-8", "replace") for b in collected]
+    # One decode of the whole block, not one per line.
+    return b"\n".join(collected).decode("utf-8", "replace").split("\n") if collected else []
 
 
 def _tail_file(f, n: int) -> list[bytes]:
