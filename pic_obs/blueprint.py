@@ -13,6 +13,7 @@ from .auth import require_admin
 from .core.engine import Core, parse_audit_query
 from .core.errors import InvalidRequest, PicObsError
 from .marks import audited
+from .openapi import document as openapi_document
 
 bp = Blueprint("pic_obs", __name__, url_prefix="/api")
 
@@ -23,8 +24,16 @@ def core() -> Core:
     return current_app.extensions["pic_obs"].core
 
 
+MAX_BODY = 64 * 1024
+
+
 @bp.before_request
 def _authorize() -> None:
+    # The limit holds inside a host app too, whatever the host's own limit is.
+    request.max_content_length = int(current_app.config.get("PIC_OBS_MAX_BODY", MAX_BODY))
+    if request.content_length is not None and request.content_length > request.max_content_length:
+        raise PicObsError(f"the body is over {request.max_content_length} bytes",
+                          code="payload_too_large", status=413)
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     require_admin()
@@ -88,6 +97,11 @@ def json_body() -> Any:
 @bp.get("/health")
 def health():
     return jsonify({"status": "ok"})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
 
 
 @bp.get("/plugins")
