@@ -18,11 +18,15 @@ import pytest
 from pic_obs.containers.docker_access import DOWN_FOR
 
 
+BRIDGE = "picobs-br0"
+
+
 def start_dockerd(root):
+    # Its own bridge: with --bridge none, dockerd deletes docker0, which the main engine needs.
     sock = root / "docker.sock"
     proc = subprocess.Popen(
         ["dockerd", "--host", f"unix://{sock}", "--data-root", str(root / "data"), "--exec-root",
-         str(root / "exec"), "--pidfile", str(root / "docker.pid"), "--bridge", "none", "--iptables=false",
+         str(root / "exec"), "--pidfile", str(root / "docker.pid"), "--bridge", BRIDGE, "--iptables=false",
          "--ip-masq=false"], stdout=open(root / "dockerd.log", "ab"), stderr=subprocess.STDOUT)
     client = sdk.DockerClient(base_url=f"unix://{sock}", version="auto", timeout=30) if _wait(sock) else None
     return proc, client
@@ -46,6 +50,9 @@ def second_engine(engine, tmp_path_factory):
             pytest.fail("dockerd is not installed")
         pytest.skip("dockerd is not installed")
     root = tmp_path_factory.mktemp("dockerd2")
+    subprocess.run(["ip", "link", "add", "name", BRIDGE, "type", "bridge"], check=True)
+    subprocess.run(["ip", "addr", "add", "192.0.2.1/24", "dev", BRIDGE], check=True)  # TEST-NET-1: never routed
+    subprocess.run(["ip", "link", "set", BRIDGE, "up"], check=True)
     proc, client = start_dockerd(root)
     assert client is not None, (root / "dockerd.log").read_text()[-2000:]
     # The test image, from the main engine into this one.
@@ -57,6 +64,7 @@ def second_engine(engine, tmp_path_factory):
             c.remove(force=True)
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
+    subprocess.run(["ip", "link", "delete", BRIDGE], check=False)
 
 
 def test_dockerd_stopped_mid_run(make_app, admin, second_engine, data_dir):
