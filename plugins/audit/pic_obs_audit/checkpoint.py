@@ -154,8 +154,11 @@ class CheckpointFile:
         return self.parse(raw)
 
     def parse(self, raw: bytes) -> tuple[Checkpoint | None, str | None]:
-        slots = [raw[i * SLOT:(i + 1) * SLOT].rstrip(b"\0 \n") for i in (0, 1)]
-        if not any(slots):
+        # A slot is JSON padded with spaces (which json.loads skips), or the NULs it
+        # was reserved with.
+        slots = [raw[i * SLOT:(i + 1) * SLOT] for i in (0, 1)]
+        slots = [slot for slot in slots if slot[:1] not in (b"", b"\0")]
+        if not slots:
             return None, "empty"
         # The newer slot first; the older one stands in if the newer is torn or forged.
         for slot in sorted(slots, key=_gen, reverse=True):

@@ -19,6 +19,7 @@ ENTRY_FIELDS = (
     "result", "status", "summary", "prev_hash", "hash",
 )
 GENESIS_HASH = "0" * 64
+MIDDLE_FIELDS = ENTRY_FIELDS[2:-2]  # what a mutation gives; seq, ts and the hashes are the writer's
 
 HASH_KEY = b',"hash":"'
 # ,"hash":" + 64 hex + "} + newline
@@ -61,13 +62,23 @@ def fields_of(mutation: Mutation) -> dict[str, Any]:
     }
 
 
-def encode(seq: int, fields: dict[str, Any], prev_hash: str) -> tuple[bytes, str]:
-    """The stored line and its hash."""
-    record = {"seq": seq, **fields, "prev_hash": prev_hash}
+def encode_middle(fields: dict[str, Any]) -> bytes:
+    """The fields between ``ts`` and ``prev_hash``, as they are stored (made before the lock)."""
     # ASCII-only, compact, fixed key order: the same entry always gives the same bytes.
-    body = json.dumps(record, ensure_ascii=True, separators=(",", ":"))[:-1].encode("ascii")
+    return json.dumps(fields, ensure_ascii=True, separators=(",", ":"))[1:-1].encode("ascii")
+
+
+def assemble(seq: int, ts: str, middle: bytes, prev_hash: str) -> tuple[bytes, str]:
+    """The stored line and its hash, from what only the lock holder knows."""
+    body = b'{"seq":%d,"ts":"%s",%s,"prev_hash":"%s"' % (seq, ts.encode("ascii"), middle, prev_hash.encode("ascii"))
     digest = hashlib.sha256(body).hexdigest()
     return body + HASH_KEY + digest.encode("ascii") + b'"}\n', digest
+
+
+def encode(seq: int, fields: dict[str, Any], prev_hash: str) -> tuple[bytes, str]:
+    """The stored line and its hash; ``fields`` holds ``ts`` and the rest, in order."""
+    rest = {k: v for k, v in fields.items() if k != "ts"}
+    return assemble(seq, fields.get("ts", ""), encode_middle(rest), prev_hash)
 
 
 def split(line: bytes) -> tuple[bytes, bytes] | None:

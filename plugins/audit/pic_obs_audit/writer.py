@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 from pic_obs.core import locked
 
 from .checkpoint import Checkpoint, CheckpointFile, KeyMissing, load_key
-from .entry import GENESIS_HASH, encode, prev_of, seq_of, split
+from .entry import GENESIS_HASH, MIDDLE_FIELDS, assemble, encode_middle, prev_of, seq_of, split
 
 log = logging.getLogger("pic.api")
 
@@ -164,6 +164,8 @@ class AuditLog:
 
     def append(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Append one entry (all fields but seq, ts, prev_hash, hash); return it as stored."""
+        ordered = {k: fields[k] for k in MIDDLE_FIELDS}
+        middle = encode_middle(ordered)  # outside the lock: others wait only for what must be serial
         with self.lock():
             try:
                 cps = self._checkpoints()
@@ -171,13 +173,12 @@ class AuditLog:
                 raise AuditWriteError(errno.ENOENT, f"{exc}; restore it from a backup") from None
             cp = self._recover(cps)
             seq = cp.last_seq + 1
-            record = {**fields, "ts": utc_now()}
-            ordered = {k: record[k] for k in ("ts", "actor", "role", "ip", "action", "target_type",
-                                              "target_id", "result", "status", "summary")}
+            ts = utc_now()
             prev_hash = cp.last_hash
-            line, digest = encode(seq, ordered, prev_hash)
+            line, digest = assemble(seq, ts, middle, prev_hash)
             try:
-                if self._size(self.log_path) + len(line) > self.max_bytes and self._size(self.log_path) > 0:
+                size = self._size(self.log_path)
+                if size > 0 and size + len(line) > self.max_bytes:
                     cp = self._rotate(cps, cp)
                 cp = cp.next(inflight={"seq": seq, "hash": digest})
                 cps.write(cp)
@@ -191,7 +192,7 @@ class AuditLog:
             cps.write(cp, durable=durable)
             if durable:
                 self._last_durable = now
-            return {"seq": seq, **ordered, "prev_hash": prev_hash, "hash": digest}
+            return {"seq": seq, "ts": ts, **ordered, "prev_hash": prev_hash, "hash": digest}
 
     def _write_line(self, line: bytes) -> None:
         fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
