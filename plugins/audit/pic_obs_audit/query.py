@@ -18,7 +18,7 @@ from typing import Any
 
 from pic_obs import AuditQuery
 
-from .entry import ENTRY_FIELDS, split
+from .entry import ENTRY_FIELDS, SEQ_PREFIX
 from .writer import AuditLog, SnapFile
 
 TS_KEY = b'"ts":"'
@@ -44,17 +44,38 @@ class _Filter:
         i = line.find(TS_KEY, 0, 40) + len(TS_KEY)
         return line[i:i + TS_LEN]
 
-    def __call__(self, line: bytes) -> bool:
-        for pattern in self.patterns:
+    def __call__(self, line: bytes, skip_first: bool = False) -> bool:
+        for pattern in self.patterns[1:] if skip_first else self.patterns:
             if pattern not in line:
                 return False
         if self.since is not None or self.until is not None:
-            ts = self.ts(line)
+            i = line.find(TS_KEY, 0, 40) + len(TS_KEY)
+            ts = line[i:i + TS_LEN]
             if self.since is not None and ts < self.since:
                 return False
             if self.until is not None and ts >= self.until:
                 return False
-        return split(line) is not None  # a torn or foreign line is no entry
+        # A torn line (a writer died in it) or a foreign one is no entry.
+        return line.endswith(b'"}\n') and line.startswith(SEQ_PREFIX)
+
+    def candidates(self, data: bytes) -> list[bytes]:
+        """The lines of ``data`` that may match, oldest first.
+
+        With a field filter, the buffer is searched for its bytes (as grep does) and
+        only the lines holding them are cut out; without one, every line is.
+        """
+        if not self.patterns:
+            return data.splitlines(keepends=True)
+        pattern = self.patterns[0]
+        out = []
+        pos = data.find(pattern)
+        while pos >= 0:
+            start = data.rfind(b"\n", 0, pos) + 1
+            end = data.find(b"\n", pos)
+            end = len(data) if end < 0 else end + 1
+            out.append(data[start:end])
+            pos = data.find(pattern, end)
+        return out
 
     def file_may_match(self, first: bytes | None, last: bytes | None) -> bool:
         """False when the whole file lies outside since/until: it is not read."""
@@ -85,8 +106,9 @@ def page(audit: AuditLog, query: AuditQuery) -> dict[str, Any]:
         for sf in reversed(snap.files):
             if (match.since or match.until) and not match.file_may_match(*_ends(sf)):
                 continue
-            for line in reversed(sf.read().splitlines(keepends=True)):
-                if match(line):
+            # Every candidate holds the first pattern already.
+            for line in reversed(match.candidates(sf.read())):
+                if match(line, skip_first=True):
                     if start <= total and (stop is None or total < stop):
                         entries.append(json.loads(line))
                     total += 1
