@@ -12,7 +12,6 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -29,7 +28,6 @@ from pic_obs.core.logsetup import log_paths
 from pic_obs.core.settings import Settings
 from pic_obs_audit import AuditLog, verify
 from pic_obs_audit import query as audit_query
-from pic_obs_audit.entry import fields_of
 
 HERE = Path(__file__).resolve().parent
 ROWS: list[dict] = []

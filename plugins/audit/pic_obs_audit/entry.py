@@ -100,7 +100,3 @@ def seq_of(line: bytes) -> int | None:
 def prev_of(body: bytes) -> bytes:
     """The prev_hash hex inside a body (its last field)."""
     return body[-65:-1]
-
-
-def decode(line: bytes) -> dict[str, Any]:
-    return json.loads(line)

@@ -23,8 +23,8 @@ from .writer import AuditLog, SnapFile
 
 TS_KEY = b'"ts":"'
 TS_LEN = len("2026-01-01T00:00:00.000000Z")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-FORMULA_FIRST = frozenset(FORMULA_START)
+# A cell a spreadsheet would run as a formula gets a leading quote.
+FORMULA_FIRST = frozenset(("=", "+", "-", "@", "\t", "\r"))
 # The columns that can hold text a client chose; seq, status, ts and the hashes cannot.
 TEXT_COLUMNS = tuple(i for i, f in enumerate(ENTRY_FIELDS)
                      if f in ("actor", "role", "ip", "action", "target_type", "target_id", "result", "summary"))
@@ -134,13 +134,6 @@ def oldest_first(audit: AuditLog, query: AuditQuery) -> Iterator[bytes]:
                         return
                     left -= 1
                 yield line
-
-
-def neutralise(value: Any) -> Any:
-    """A cell a spreadsheet would run as a formula, made plain text with a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def export(audit: AuditLog, query: AuditQuery, fmt: str) -> Iterator[str]:

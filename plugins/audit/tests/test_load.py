@@ -14,7 +14,6 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 
-import pytest
 
 from pic_obs_audit import AuditLog, verify
 
