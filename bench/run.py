@@ -82,7 +82,7 @@ def _fill_audit(audit_dir: str, key: str, count: int, max_bytes: int) -> None:
     # The real writer, with fsync made a no-op for generating only: the entries,
     # rotation and checkpoint are what the writer makes; durability is not measured here.
     os.fsync = lambda fd: None  # type: ignore[assignment]
-    from conftest_free import fields
+    from entries import fields
     log = AuditLog(Path(audit_dir), Path(key), max_bytes=max_bytes, backups=10)
     for i in range(count):
         log.append(fields(i))
@@ -217,7 +217,7 @@ def export_peak(log: AuditLog) -> int:
 
 
 def _append_worker(audit_dir: str, key: str, n: int, start) -> None:
-    from conftest_free import fields
+    from entries import fields
     log = AuditLog(Path(audit_dir), Path(key))
     start.wait()
     for i in range(n):

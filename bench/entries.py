@@ -1,4 +1,4 @@
-"""Entry fields for generated audit data (a bench helper, not a pytest conftest)."""
+"""Entry fields for the audit data the benchmark generates."""
 
 from pic_obs import Mutation
 from pic_obs_audit.entry import fields_of
