@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import datetime, timezone
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from werkzeug.exceptions import HTTPException
@@ -18,13 +17,11 @@ from .openapi import document as openapi_document
 bp = Blueprint("pic_obs", __name__, url_prefix="/api")
 
 PUBLIC_ENDPOINTS = {"pic_obs.health"}
+MAX_BODY = 64 * 1024  # PIC_OBS_MAX_BODY overrides
 
 
 def core() -> Core:
     return current_app.extensions["pic_obs"].core
-
-
-MAX_BODY = 64 * 1024
 
 
 @bp.before_request

@@ -166,7 +166,7 @@ def document() -> dict[str, Any]:
             **_errors(401, 403, 404)}}},
         "/api/backup": {"post": {"summary": "Write a backup archive of everything a restore needs", "responses": {
             "201": _json(_object(["backup"], backup={"type": "string"}), "its name"),
-            **_errors(401, 403, 413, 503)}}},
+            **_errors(401, 403, 413, 503, 507)}}},
     }
     for item in paths.values():
         for op in item.values():

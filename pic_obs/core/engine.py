@@ -280,16 +280,21 @@ class Core:
                 n += 1
                 path = dest / f"pic-backup-{stamp}-{n}.tar.gz"
             tmp = path.with_name(f".{path.name}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it holds the keys
             try:
-                with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-                    for file in sorted(files):
-                        tar.add(file, arcname=str(file.relative_to(root)), recursive=False)
-                    raw.flush()
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it holds the keys
+                with os.fdopen(fd, "wb") as raw:
+                    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+                        for file in sorted(files):
+                            tar.add(file, arcname=str(file.relative_to(root)), recursive=False)
+                    raw.flush()  # after the archive's last blocks, so those are on disk too
+                    os.fsync(raw.fileno())
                 os.replace(tmp, path)
-            except BaseException:
+            except BaseException as exc:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)
+                if isinstance(exc, OSError):
+                    raise PicObsError(f"the backup could not be written ({exc.strerror or exc}); "
+                                      "nothing was kept of it", code="storage_error", status=507) from exc
                 raise
         log.info("backup %s written (%d files)", path.name, len(files))
         return path
