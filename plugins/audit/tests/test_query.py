@@ -11,7 +11,7 @@ from conftest import fields
 
 from pic_obs import AuditQuery
 from pic_obs_audit import query, verify
-from pic_obs_audit.entry import split
+from pic_obs_audit.entry import ENTRY_FIELDS, split
 
 
 @pytest.fixture
@@ -163,3 +163,15 @@ def test_export_memory_does_not_grow_with_the_log(make_log):
         small_log.append(fields(i))
     assert len(small_log.files_oldest_first()) >= 4
     assert peak(small_log) < small_peak * 1.5
+
+
+def test_csv_rows_are_the_stored_entries_escaped_or_not(audit):
+    values = ["laptop", 'say "hi"', "back\\slash", "tab\there", "ünïcödé", "=cmd", "plain"]
+    for i, v in enumerate(values):
+        audit.append(fields(i, actor=v, target_id=f"t{i}"))
+    text = "".join(query.export(audit, AuditQuery(limit=None), "csv"))
+    rows = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    for row, entry in zip(rows, all_entries(audit), strict=True):
+        expected = [str(entry[f]) for f in ENTRY_FIELDS]
+        expected = [("'" + c) if c[:1] in "=+-@\t\r" else c for c in expected]
+        assert row == expected
