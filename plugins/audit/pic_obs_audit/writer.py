@@ -248,14 +248,16 @@ class AuditLog:
             return cp.next(inflight=None) if cp.inflight else cp
         if seq > cp.last_seq:
             # Entries past the last durable checkpoint: the machine lost power after
-            # they were on disk but before the checkpoint was. Seal them.
+            # they were on disk but before the checkpoint was. Seal them. (Entries an
+            # intruder appended look the same; verify calls them unsealed_tail until
+            # this happens, and the plugin README says so.)
             log.warning("audit: sealing entries %d..%d written after the last durable checkpoint",
                         cp.last_seq + 1, seq)
             return cp.next(last_seq=seq, last_hash=digest, count=cp.count + seq - cp.last_seq, inflight=None)
-        # The log ends before the sealed head: entries were removed. Go on from the
-        # sealed head so the gap stays visible to verify.
-        log.error("audit: the log ends at entry %d but entry %d was sealed; entries are missing",
-                  seq, cp.last_seq)
+        # The log's newest entry is not the sealed head: entries were removed or
+        # replaced. Go on from the sealed head, so the damage stays visible to verify.
+        log.error("audit: the log's newest entry is %d (%s...) but entry %d (%s...) was sealed; "
+                  "the log was cut or rewritten", seq, digest[:12], cp.last_seq, cp.last_hash[:12])
         return cp
 
     def _head_from_files(self) -> Checkpoint:
