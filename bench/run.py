@@ -8,6 +8,7 @@ bench/results.md. `--smoke` runs every case on tiny data and checks no target.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
@@ -251,61 +252,29 @@ def bench_append(tmp: Path, smoke: bool) -> None:
         f"bare write+fsync: {1 / bare:,.0f}/s", None, ">= 3,000/s", None if smoke else rate >= 3000)
 
 
-HOST_APP = """
-from flask import Flask
-import pic_obs
-app = Flask("host")
-pic_obs.init_app(app)
-
-@app.post("/api/peers/<name>")
-@pic_obs.audited("peer_add", target_type="peer", target_id="name")
-def add(name):
-    return {"ok": True}, 201
-"""
-
-
 def bench_request(tmp: Path, smoke: bool) -> None:
     """A host's mutating route through real gunicorn and HTTP, audit on and off, side by side."""
-    import socket
-    import urllib.request
-
     from pic_obs.core.tokens import TokenStore
+    from pic_obs.testing import call, free_port, gunicorn, host_app, running
 
-    (tmp / "host_app.py").write_text(HOST_APP)
+    env_app = host_app(tmp)
     servers = {}
-    try:
+    with contextlib.ExitStack() as stack:
         for label, plugins in (("off", ""), ("on", "audit")):
             data = tmp / f"req-{label}"
             token = TokenStore(data / "api" / "tokens.json").create("admin", "admin")
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
-            env = {**os.environ, "PIC_DATA_DIR": str(data), "PIC_OBS_PLUGINS": plugins, "PYTHONPATH": str(tmp)}
-            proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-                                     "--no-control-socket", "host_app:app"], env=env, cwd=tmp,
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            servers[label] = (proc, f"http://127.0.0.1:{port}", token)
-        for _, base, _ in servers.values():
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(base + "/api/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            port = free_port()
+            env = {"PIC_DATA_DIR": str(data), "PIC_OBS_PLUGINS": plugins, **env_app}
+            base, _ = stack.enter_context(running(gunicorn("host_app:app", port, 1), port, env, cwd=tmp))
+            servers[label] = (base, token)
         samples: dict[str, list[float]] = {"off": [], "on": []}
         for i in range(50 if smoke else 400):
             for label in ("off", "on"):  # interleaved: both see the same machine
-                _, base, token = servers[label]
-                req = urllib.request.Request(f"{base}/api/peers/p{i}", method="POST",
-                                             headers={"Authorization": f"Bearer {token}"})
+                base, token = servers[label]
                 t = time.perf_counter()
-                with urllib.request.urlopen(req, timeout=10) as r:
-                    assert r.status == 201
+                status, _ = call(base, "POST", f"/api/peers/p{i}", token)
                 samples[label].append(time.perf_counter() - t)
-    finally:
-        for proc, _, _ in servers.values():
-            proc.terminate()
-            proc.wait(10)
+                assert status == 201
     on, off = statistics.median(samples["on"]), statistics.median(samples["off"])
     row("mutating request, audit on vs off (p50)", "POST over HTTP, gunicorn", ms(on), f"audit off: {ms(off)}",
         on / off, "<= 1.3x", None if smoke else on / off <= 1.3)

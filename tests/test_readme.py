@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from servers import free_port, running
+from pic_obs.testing import free_port, running
 
 pytestmark = pytest.mark.slow
 README = Path(__file__).parent.parent / "README.md"
@@ -47,7 +47,7 @@ def test_curl_examples_work_as_printed(data_dir, tokens):
     found = blocks(api_section())
     setup = found[0][1]
     assert "export TOKEN=" in setup and "API=http://127.0.0.1:8080/api" in setup
-    with running(argv, port, {}) as base:
+    with running(argv, port, {}) as (base, _):
         env = {"PATH": "/usr/bin:/bin", "TOKEN": tokens["admin"], "API": base + "/api"}
         ran = 0
         for lang, block in found[1:]:

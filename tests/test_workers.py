@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import pytest
-from servers import call, free_port, gunicorn, running
+from pic_obs.testing import call, free_port, gunicorn, host_app, running
 
 pytestmark = pytest.mark.slow
 WORKERS = 3
@@ -25,10 +24,10 @@ def sample_workers(base: str, want: int, seconds: float = 20) -> dict[int, dict]
     return seen
 
 
-def test_level_change_is_in_force_in_every_worker_within_a_second(data_dir, tokens):
+def test_level_change_is_in_force_in_every_worker_within_a_second(data_dir, tokens, tmp_path):
     port = free_port()
-    env = {"PIC_DATA_DIR": str(data_dir), "PYTHONPATH": str(Path(__file__).parent)}
-    with running(gunicorn("gunicorn_host:app", port, WORKERS), port, env) as base:
+    env = {"PIC_DATA_DIR": str(data_dir), **host_app(tmp_path)}
+    with running(gunicorn("host_app:app", port, WORKERS), port, env) as (base, _):
         before = sample_workers(base, WORKERS)
         assert all(s["network"] == "INFO" for samples in before.values() for s in samples)
 
@@ -48,7 +47,7 @@ def test_pic_obs_serve_runs_workers_sharing_state(data_dir, tokens):
     port = free_port()
     argv = [sys.executable, "-m", "pic_obs.cli", "--data-dir", str(data_dir), "serve",
             "--port", str(port), "--workers", "2"]
-    with running(argv, port, {}) as base:
+    with running(argv, port, {}) as (base, _):
         status, body = call(base, "PUT", "/api/logs/verbosity", tokens["admin"],
                             {"python": {"services": {"email": "ERROR"}}})
         assert status == 200
@@ -57,5 +56,5 @@ def test_pic_obs_serve_runs_workers_sharing_state(data_dir, tokens):
             assert body["python"]["services"]["email"] == "ERROR"
         assert call(base, "GET", "/api/logs/verbosity", tokens["peer"])[0] == 403
     # ... and the levels outlive the server.
-    with running(argv, port, {}) as base:
+    with running(argv, port, {}) as (base, _):
         assert call(base, "GET", "/api/logs/verbosity", tokens["admin"])[1]["python"]["services"]["email"] == "ERROR"

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import os
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from conftest import fields
 
+from pic_obs.testing import call, free_port, gunicorn, host_app, running
 from pic_obs_audit import AuditLog, verify
 
 PROCS, EACH = 4, 150
@@ -41,52 +39,20 @@ def test_processes_appending_at_once(make_log):
     assert report["intact"] and report["problems"] == [], report["problems"]
 
 
-HOST_APP = '''
-from flask import Flask
-import pic_obs
-app = Flask("host")
-pic_obs.init_app(app)
-
-@app.post("/api/peers/<name>")
-@pic_obs.audited("peer_add", target_type="peer", target_id="name")
-def add(name):
-    return {"ok": True}, 201
-'''
-
-
 def test_gunicorn_workers_share_one_chain(tmp_path, data_dir, tokens):
-    (tmp_path / "host_app.py").write_text(HOST_APP)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PIC_DATA_DIR": str(data_dir), "PIC_OBS_PLUGINS": "audit", "PYTHONPATH": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}",
-                             "--no-control-socket", "host_app:app"], env=env, cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/api/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        acked: list[str] = []
-
+    port = free_port()
+    env = {"PIC_DATA_DIR": str(data_dir), "PIC_OBS_PLUGINS": "audit", **host_app(tmp_path)}
+    acked: list[str] = []
+    with running(gunicorn("host_app:app", port, 3), port, env, cwd=tmp_path) as (base, _):
         def client(t: int) -> None:
             for i in range(25):
-                req = urllib.request.Request(f"{base}/api/peers/t{t}-{i}", method="POST",
-                                             headers={"Authorization": f"Bearer {tokens['admin']}"})
-                with urllib.request.urlopen(req, timeout=10) as r:
-                    assert r.status == 201
+                status, _ = call(base, "POST", f"/api/peers/t{t}-{i}", tokens["admin"])
+                assert status == 201
                 acked.append(f"t{t}-{i}")
 
         threads = [threading.Thread(target=client, args=(t,)) for t in range(4)]
         [t.start() for t in threads]
         [t.join() for t in threads]
-    finally:
-        proc.terminate()
-        proc.wait(15)
     log = AuditLog(data_dir / "api" / "audit", data_dir / "api" / "secrets" / "audit.key")
     stored = [json.loads(line) for line in log.log_path.read_bytes().splitlines()]
     assert len(acked) == 100

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -15,64 +13,15 @@ import urllib.request
 from contextlib import contextmanager
 
 
+from pic_obs.testing import call, free_port, gunicorn, host_app, running
 from pic_obs_audit import AuditLog, verify
 
-HOST_APP = '''
-import logging, os
-from flask import Flask
-import pic_obs
-app = Flask("host")
-pic_obs.init_app(app)
-
-@app.post("/api/peers/<name>")
-@pic_obs.audited("peer_add", target_type="peer", target_id="name")
-def add(name):
-    return {"ok": True}, 201
-
-@app.get("/probe")
-def probe():
-    return {"pid": os.getpid(),
-            "network": logging.getLevelName(pic_obs.get_logger("network").getEffectiveLevel())}
-'''
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(base: str, method: str, path: str, token: str | None = None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return r.status, json.loads(r.read())
-
-
 @contextmanager
-def gunicorn(tmp_path, data_dir, workers: int):
-    (tmp_path / "host_app.py").write_text(HOST_APP)
+def gunicorn_host(tmp_path, data_dir, workers: int):
     port = free_port()
-    env = {**os.environ, "PIC_DATA_DIR": str(data_dir), "PIC_OBS_PLUGINS": "audit", "PYTHONPATH": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                             "--no-control-socket", "host_app:app"], env=env, cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/api/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base, proc
-    finally:
-        proc.terminate()
-        proc.wait(20)
+    env = {"PIC_DATA_DIR": str(data_dir), "PIC_OBS_PLUGINS": "audit", **host_app(tmp_path)}
+    with running(gunicorn("host_app:app", port, workers), port, env, cwd=tmp_path) as served:
+        yield served
 
 
 def stored(data_dir):
@@ -84,27 +33,27 @@ def worker_levels(base: str, want: int) -> dict[int, str]:
     seen: dict[int, str] = {}
     deadline = time.monotonic() + 20
     while len(seen) < want and time.monotonic() < deadline:
-        _, body = request(base, "GET", "/probe")
-        seen[body["pid"]] = body["network"]
+        _, body = call(base, "GET", "/probe")
+        seen[body["pid"]] = body["levels"]["network"]
     return seen
 
 
 def test_four_workers_eight_clients_two_thousand_mutations(tmp_path, data_dir, tokens):
-    with gunicorn(tmp_path, data_dir, 4) as (base, _):
+    with gunicorn_host(tmp_path, data_dir, 4) as (base, _):
         errors: list[Exception] = []
 
         def client(t: int) -> None:
             for i in range(250):
                 try:
-                    status, _ = request(base, "POST", f"/api/peers/c{t}-{i}", tokens["admin"])
+                    status, _ = call(base, "POST", f"/api/peers/c{t}-{i}", tokens["admin"])
                     assert status == 201
                 except Exception as exc:  # reported below
                     errors.append(exc)
 
         threads = [threading.Thread(target=client, args=(t,)) for t in range(8)]
         [t.start() for t in threads]
-        status, _ = request(base, "PUT", "/api/logs/verbosity", tokens["admin"],
-                            {"python": {"services": {"network": "DEBUG"}}})
+        status, _ = call(base, "PUT", "/api/logs/verbosity", tokens["admin"],
+                         {"python": {"services": {"network": "DEBUG"}}})
         assert status == 200
         [t.join() for t in threads]
         assert errors == []
@@ -122,7 +71,7 @@ def test_four_workers_eight_clients_two_thousand_mutations(tmp_path, data_dir, t
 
 def test_kill_9_a_worker_mid_append_loop(tmp_path, data_dir, tokens):
     acked: list[str] = []
-    with gunicorn(tmp_path, data_dir, 3) as (base, master):
+    with gunicorn_host(tmp_path, data_dir, 3) as (base, master):
         stop = threading.Event()
 
         def client(t: int) -> None:
@@ -131,7 +80,7 @@ def test_kill_9_a_worker_mid_append_loop(tmp_path, data_dir, tokens):
                 name = f"k{t}-{i}"
                 i += 1
                 try:
-                    status, _ = request(base, "POST", f"/api/peers/{name}", tokens["admin"])
+                    status, _ = call(base, "POST", f"/api/peers/{name}", tokens["admin"])
                 except (urllib.error.URLError, ConnectionError, OSError):
                     continue  # the killed worker's request: never acknowledged
                 if status == 201:
