@@ -4,18 +4,13 @@ import pytest
 
 from pic_obs import create_app
 from pic_obs.core import logsetup
-from pic_obs.core.tokens import TokenStore
+
+pytest_plugins = ["pic_obs.pytest_plugin"]
 
 
 @pytest.fixture
 def data_dir(tmp_path):
     return tmp_path / "data"
-
-
-@pytest.fixture
-def tokens(data_dir):
-    store = TokenStore(data_dir / "api" / "tokens.json")
-    return {"admin": store.create("admin", "admin"), "peer": store.create("laptop", "peer")}
 
 
 @pytest.fixture
@@ -43,11 +38,3 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def admin(tokens):
-    return {"Authorization": f"Bearer {tokens['admin']}"}
-
-
-@pytest.fixture
-def peer(tokens):
-    return {"Authorization": f"Bearer {tokens['peer']}"}

@@ -1,7 +1,8 @@
 """pytest fixtures for a container plugin's own suite: ``pytest_plugins = ["pic_obs.containers.pytest_plugin"]``.
 
 The suite's conftest provides ``data_dir`` (with the plugin's config file in it) and
-``plugin_name`` (its entry point); these fixtures build the rest.
+``plugin_name`` (its entry point); these fixtures build the rest (tokens and headers come
+from ``pic_obs.pytest_plugin``, which this loads too).
 """
 
 from __future__ import annotations
@@ -13,16 +14,10 @@ import pytest
 
 from pic_obs import create_app
 from pic_obs.core import logsetup
-from pic_obs.core.tokens import TokenStore
 
 from .testing import engine_or_skip, ensure_images, wait_for_log
 
-
-@pytest.fixture
-def admin(data_dir) -> dict[str, str]:
-    """Headers of an admin token."""
-    token = TokenStore(data_dir / "api" / "tokens.json").create("admin", "admin")
-    return {"Authorization": f"Bearer {token}"}
+pytest_plugins = ["pic_obs.pytest_plugin"]
 
 
 @pytest.fixture

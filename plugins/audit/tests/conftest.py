@@ -4,9 +4,10 @@ import pytest
 
 from pic_obs import Mutation, create_app
 from pic_obs.core import logsetup
-from pic_obs.core.tokens import TokenStore
 from pic_obs_audit import AuditLog
 from pic_obs_audit.entry import fields_of
+
+pytest_plugins = ["pic_obs.pytest_plugin"]
 
 
 def mutation(n: int = 0, **changes) -> Mutation:
@@ -45,22 +46,6 @@ def audit(make_log):
 def small(make_log):
     """Rotates every ~10 entries, keeps 3 backups."""
     return make_log(max_bytes=4000, backups=3)
-
-
-@pytest.fixture
-def tokens(data_dir):
-    store = TokenStore(data_dir / "api" / "tokens.json")
-    return {"admin": store.create("admin", "admin"), "peer": store.create("laptop", "peer")}
-
-
-@pytest.fixture
-def admin(tokens):
-    return {"Authorization": f"Bearer {tokens['admin']}"}
-
-
-@pytest.fixture
-def peer(tokens):
-    return {"Authorization": f"Bearer {tokens['peer']}"}
 
 
 @pytest.fixture
