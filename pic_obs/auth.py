@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, request
 
 from .core.errors import PicObsError
 from .core.types import Identity
@@ -21,11 +21,17 @@ class Forbidden(PicObsError):
 
 
 def current_identity() -> Identity | None:
-    """The caller's identity, resolved once per request and cached on ``g``."""
-    if "_pic_obs_identity" not in g:
+    """The caller's identity, resolved once per request.
+
+    Kept in the request's WSGI environ, not on ``g``: ``g`` belongs to the app
+    context, which Flask shares with a request pushed while another is still open
+    (a streamed answer), and one caller's identity must never reach another's request.
+    """
+    environ = request.environ
+    if "pic_obs.identity" not in environ:
         core = current_app.extensions["pic_obs"].core
-        g._pic_obs_identity = core.resolve_identity(request._get_current_object())
-    return g._pic_obs_identity
+        environ["pic_obs.identity"] = core.resolve_identity(request._get_current_object())
+    return environ["pic_obs.identity"]
 
 
 def require_admin() -> Identity:

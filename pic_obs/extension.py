@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -73,7 +73,7 @@ def init_app(app: Flask, *, plugins: Iterable[object] = ()) -> PicObs:
 
 
 def _start_timer() -> None:
-    g._pic_obs_t0 = time.perf_counter()
+    request.environ["pic_obs.t0"] = time.perf_counter()
 
 
 def _view():
@@ -82,11 +82,11 @@ def _view():
 
 def _to_record() -> bool:
     return request.method in MUTATING and not getattr(_view(), "_pic_obs_not_audited", False) \
-        and not g.get("_pic_obs_recorded", False)
+        and not request.environ.get("pic_obs.recorded", False)
 
 
 def _record(status: int) -> None:
-    g._pic_obs_recorded = True  # once per request, whichever hook gets there
+    request.environ["pic_obs.recorded"] = True  # once per request, whichever hook gets there
     current_app.extensions[EXTENSION].core.record_mutation(_mutation(status, getattr(_view(), "_pic_obs_audit", None)))
 
 
@@ -113,7 +113,7 @@ def _after_request(response: Response) -> Response:
                 "message": f"the request was handled but could not be recorded: {exc}",
             })
             response.status_code = 503
-    elapsed = (time.perf_counter() - g.get("_pic_obs_t0", time.perf_counter())) * 1000
+    elapsed = (time.perf_counter() - request.environ.get("pic_obs.t0", time.perf_counter())) * 1000
     identity = current_identity()
     # The path is logged escaped (it may hold newlines); the query string and the
     # body never are: they may carry secrets.

@@ -103,3 +103,15 @@ def test_forwarded_for_counts_behind_trusted_proxies(make_app):
     app = make_app({"PIC_OBS_TRUSTED_PROXIES": "1"})
     # With one trusted proxy only the last hop it added counts, not what the client wrote.
     assert _remote(app, {"X-Forwarded-For": "6.6.6.6, 1.2.3.4"}) == "1.2.3.4"
+
+
+def test_an_identity_never_reaches_another_request(make_app, admin):
+    # A streamed answer left open keeps its app context, which Flask shares with
+    # the next request: the admin's identity must not be taken for the next caller's.
+    app = make_app({"PIC_OBS_PLUGINS": "audit"})
+    client = app.test_client()
+    streamed = client.get("/api/audit/export?format=csv", headers=admin)
+    assert streamed.status_code == 200
+    assert client.get("/api/audit/export?format=csv").status_code == 401
+    assert client.get("/api/logs/verbosity").status_code == 401
+    streamed.close()
