@@ -183,8 +183,8 @@ class Core:
                     f"unknown service {name!r}",
                     [{"path": "service", "message": f"use one of {', '.join(LOG_SOURCES)}"}],
                 )
-        elif name not in self.targets():
-            known = ", ".join(sorted(self.targets())) or "none (no container plugin is loaded)"
+        elif name not in (targets := self.targets()):
+            known = ", ".join(sorted(targets)) or "none (no container plugin is loaded)"
             raise InvalidRequest(
                 f"unknown container {name!r}",
                 [{"path": "container", "message": f"use one of {known}"}],
@@ -232,9 +232,7 @@ class Core:
             streams.append(iter(found))
         # Each stream is newest first; lines begin with an ISO timestamp, so a
         # reverse merge on it interleaves the services by time.
-        merged = merge(*streams, key=lambda m: m.line[:24], reverse=True) if len(streams) > 1 else (
-            streams[0] if streams else iter(())
-        )
+        merged = merge(*streams, key=lambda m: m.line[:24], reverse=True)
         matches = list(islice(merged, limit + 1))
         return matches[:limit], len(matches) > limit
 
