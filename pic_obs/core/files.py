@@ -19,8 +19,11 @@ def locked(lock_path: Path) -> Iterator[None]:
     flock locks belong to the open file, so they serialise both threads (each
     opens its own descriptor) and separate worker processes.
     """
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:  # its directory is not there yet (checked only then: a hot path)
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -163,7 +163,12 @@ class AuditLog:
     # -- appending ---------------------------------------------------------------
 
     def append(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """Append one entry (all fields but seq, ts, prev_hash, hash); return it as stored."""
+        """Append one entry (all fields but seq, ts, prev_hash, hash); return it as stored.
+
+        Returns once the entry is on disk. The fsync runs after the lock is released:
+        writers then wait for the disk side by side, and the filesystem commits their
+        entries together, instead of one after the other.
+        """
         ordered = {k: fields[k] for k in MIDDLE_FIELDS}
         middle = encode_middle(ordered)  # outside the lock: others wait only for what must be serial
         with self.lock():
@@ -176,55 +181,85 @@ class AuditLog:
             ts = utc_now()
             prev_hash = cp.last_hash
             line, digest = assemble(seq, ts, middle, prev_hash)
+            fd = -1
             try:
-                size = self._size(self.log_path)
-                if size > 0 and size + len(line) > self.max_bytes:
+                fd = self._open_log()
+                start = os.fstat(fd).st_size
+                if start > 0 and start + len(line) > self.max_bytes:
+                    os.close(fd)
+                    fd = -1
                     cp = self._rotate(cps, cp)
-                cp = cp.next(inflight={"seq": seq, "hash": digest})
-                cps.write(cp)
-                self._write_line(line)
+                    fd = self._open_log()
+                    start = 0
+                # Sealed in flight before a byte is written: a writer dying mid-append
+                # is then told from an entry deleted.
+                cp = cps.write(cp.next(inflight={"seq": seq, "hash": digest}, failure=None))
+                self._write_line(fd, start, line)
+                # Sealed as the head: from now on, cutting it off is tampering, not a
+                # writer that died. (In the page cache: see DURABLE_EVERY.)
+                cp = cps.write(cp.next(last_seq=seq, last_hash=digest, count=cp.count + 1, inflight=None,
+                                       log_end=start + len(line)))
             except OSError as exc:
+                if fd >= 0:
+                    os.close(fd)
                 self._fail(cps, cp, seq, exc)
                 raise AuditWriteError(exc.errno, f"audit entry {seq} not written: {exc.strerror or exc}") from exc
-            cp = cp.next(last_seq=seq, last_hash=digest, count=cp.count + 1, inflight=None, failure=None)
-            now = time.monotonic()
-            durable = now - self._last_durable >= DURABLE_EVERY
-            cps.write(cp, durable=durable)
-            if durable:
-                self._last_durable = now
-            return {"seq": seq, "ts": ts, **ordered, "prev_hash": prev_hash, "hash": digest}
-
-    def _write_line(self, line: bytes) -> None:
-        fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            start = os.fstat(fd).st_size
             try:
-                view = memoryview(line)
-                while view:
-                    n = os.write(fd, view)
-                    view = view[n:]
-                os.fsync(fd)
-            except OSError:
-                # Leave no partial entry behind: cutting a file back needs no space.
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, start)
-                    os.fsync(fd)
-                raise
+                now = time.monotonic()
+                if now - self._last_durable >= DURABLE_EVERY:
+                    self._make_durable(cps, cp, fd)
+                    self._last_durable = now
+            except OSError as exc:
+                os.close(fd)
+                log.error("AUDIT WRITE FAILED: entry %d was written but not made durable: %s", seq, exc)
+                raise AuditWriteError(exc.errno, f"audit entry {seq} not made durable: {exc.strerror or exc}") from exc
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            # Too late to take the line back (others may have appended after it): it
+            # stays, sealed, and the caller is told it may not be on disk.
+            log.error("AUDIT WRITE FAILED: entry %d was written but not made durable: %s", seq, exc)
+            raise AuditWriteError(exc.errno, f"audit entry {seq} not made durable: {exc.strerror or exc}") from exc
         finally:
             os.close(fd)
+        return {"seq": seq, "ts": ts, **ordered, "prev_hash": prev_hash, "hash": digest}
+
+    def _open_log(self) -> int:
+        return os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def _make_durable(self, cps: CheckpointFile, cp: Checkpoint, log_fd: int | None) -> Checkpoint:
+        """fsync the log, then the checkpoint: a durable checkpoint never names an
+        entry that is not durable too (other writers may not have synced theirs yet)."""
+        if log_fd is None:
+            with contextlib.suppress(FileNotFoundError):
+                fd = os.open(self.log_path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        else:
+            os.fsync(log_fd)
+        return cps.write(cp, durable=True)
+
+    @staticmethod
+    def _write_line(fd: int, start: int, line: bytes) -> None:
+        try:
+            view = memoryview(line)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+        except OSError:
+            # Leave no partial entry behind: cutting a file back needs no space.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+                os.fsync(fd)
+            raise
 
     def _fail(self, cps: CheckpointFile, cp: Checkpoint, seq: int, exc: OSError) -> None:
         failure = {"ts": utc_now(), "seq": seq, "error": f"{type(exc).__name__}: {exc.strerror or exc}"}
         log.error("AUDIT WRITE FAILED for entry %d: %s", seq, failure["error"])
         with contextlib.suppress(OSError):
-            cps.write(cp.next(inflight=None, failure=failure), durable=True)
-
-    @staticmethod
-    def _size(path: Path) -> int:
-        try:
-            return path.stat().st_size
-        except FileNotFoundError:
-            return 0
+            self._make_durable(cps, cp.next(inflight=None, failure=failure), None)
 
     # -- making the files agree with the checkpoint ---------------------------------
 
@@ -237,6 +272,15 @@ class AuditLog:
                           self.checkpoint_path, why)
         if cp.rotating:
             cp = self._finish_rotation(cps, cp)
+        if cp.log_end is not None and not cp.inflight:
+            # The common case, without reading the log: it ends where the sealed head
+            # ends. Anything else is read and repaired below. (A line changed in place
+            # to one of the same length is not noticed here; verify notices it.)
+            try:
+                if os.stat(self.log_path).st_size == cp.log_end:
+                    return cp
+            except FileNotFoundError:
+                pass
         last = self._repair_tail()
         if last is None:
             return cp.next(inflight=None) if cp.inflight else cp
@@ -329,8 +373,7 @@ class AuditLog:
     def _rotate(self, cps: CheckpointFile, cp: Checkpoint) -> Checkpoint:
         # Sealed (durably) before the first rename, so a crash part-way is finished
         # by the next writer instead of looking like files were deleted.
-        cp = cp.next(rotating=True)
-        cps.write(cp, durable=True)
+        cp = self._make_durable(cps, cp.next(rotating=True), None)
         return self._finish_rotation(cps, cp)
 
     def _finish_rotation(self, cps: CheckpointFile, cp: Checkpoint) -> Checkpoint:
@@ -349,9 +392,9 @@ class AuditLog:
             oldest = self._first_line(self.backup_path(self.backups))
             if oldest is not None:
                 anchor_seq, anchor_prev = seq_of(oldest), prev_of(oldest[:-76]).decode()
-        cp = cp.next(rotating=False, files=files, anchor_seq=anchor_seq, anchor_prev=anchor_prev,
+        cp = cp.next(rotating=False, files=files, anchor_seq=anchor_seq, anchor_prev=anchor_prev, log_end=None,
                      count=cp.last_seq - anchor_seq + 1)
-        cps.write(cp, durable=True)
+        cp = cps.write(cp, durable=True)
         log.info("audit log rotated at entry %d", cp.last_seq)
         return cp
 

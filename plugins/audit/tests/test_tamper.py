@@ -105,10 +105,11 @@ def test_whole_chain_recomputed_without_the_key(trail):
 def test_forged_checkpoint(trail):
     raw = bytearray(trail.checkpoint_path.read_bytes())
     for slot in (0, 1):
-        doc = json.loads(bytes(raw[slot * SLOT:(slot + 1) * SLOT]).rstrip(b" \0"))
+        payload, _, _ = bytes(raw[slot * SLOT:(slot + 1) * SLOT]).partition(b"\n")
+        doc = json.loads(payload)
         doc["last_seq"] = 3
-        doc["mac"] = hashlib.sha256(b"guess").hexdigest()
-        raw[slot * SLOT:(slot + 1) * SLOT] = json.dumps(doc).encode().ljust(SLOT)
+        forged = json.dumps(doc).encode() + b"\n" + hashlib.sha256(b"guess").hexdigest().encode()
+        raw[slot * SLOT:(slot + 1) * SLOT] = forged.ljust(SLOT)
     trail.checkpoint_path.write_bytes(bytes(raw))
     assert kinds(verify(trail)) == {"checkpoint_invalid"}
 

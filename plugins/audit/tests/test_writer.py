@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
 import stat
+import time
 
 import pytest
 from conftest import fields
 
 from pic_obs_audit import GENESIS_HASH, AuditWriteError, verify
-from pic_obs_audit.checkpoint import CheckpointFile, load_key
+from pic_obs_audit.checkpoint import SLOT, CheckpointFile, load_key
 
 
 def entries(log):
@@ -67,6 +69,74 @@ def test_fsync_before_append_returns(audit, monkeypatch):
     monkeypatch.setattr(os, "fsync", spy)
     audit.append(fields(1))
     assert str(audit.log_path) in synced
+
+
+def test_the_fsync_runs_after_the_lock_is_released(audit, monkeypatch):
+    # So writers wait for the disk side by side and the filesystem commits their
+    # entries together: another writer can take the lock while this one syncs.
+    audit.append(fields(0))
+    free = []
+    real = os.fsync
+
+    def spy(fd):
+        if os.readlink(f"/proc/self/fd/{fd}") == str(audit.log_path):
+            probe = os.open(audit.lock_path, os.O_RDWR)
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                free.append(True)
+            except BlockingIOError:
+                free.append(False)
+            finally:
+                os.close(probe)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    audit._last_durable = time.monotonic()  # not the once-a-second checkpoint sync
+    audit.append(fields(1))
+    assert free == [True]
+
+
+def test_a_durable_checkpoint_never_names_entries_that_are_not_durable(audit, monkeypatch):
+    audit.append(fields(0))
+    synced = []
+    real = os.fsync
+
+    def spy(fd):
+        synced.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    audit._last_durable = 0.0  # due now
+    audit.append(fields(1))
+    # The log (holding every writer's entries so far) first, then the checkpoint;
+    # then the writer's own fsync, outside the lock.
+    assert synced == ["audit.log", "audit.checkpoint", "audit.log"]
+
+
+def test_checkpoint_slots_are_written_in_turn(audit):
+    for i in range(4):
+        audit.append(fields(i))
+        raw = audit.checkpoint_path.read_bytes()
+        gens = sorted(int(json.loads(raw[i * SLOT:(i + 1) * SLOT].split(b"\n")[0])["gen"]) for i in (0, 1))
+        assert gens[1] == gens[0] + 1  # the newest and the one before it, never the same slot twice
+    cps = CheckpointFile(audit.checkpoint_path, load_key(audit.key_path, create=False))
+    newest, _ = cps.read()
+    # A write torn by a power cut leaves the slot before it standing.
+    with open(audit.checkpoint_path, "r+b") as f:
+        f.seek((newest.gen % 2) * SLOT + 10)
+        f.write(b"#####")
+    older, why = cps.parse(audit.checkpoint_path.read_bytes())
+    assert why is None and older.gen == newest.gen - 1
+
+
+def test_a_line_edited_to_the_same_length_is_still_caught(audit):
+    for i in range(3):
+        audit.append(fields(i))
+    data = audit.log_path.read_bytes()
+    audit.log_path.write_bytes(data.replace(b'"actor":"admin"', b'"actor":"eeeee"'))
+    audit.append(fields(3))  # the writer goes on from the sealed head without reading the log
+    assert {p["kind"] for p in verify(audit)["problems"]} >= {"hash_mismatch"}
+    assert not verify(audit)["intact"]
 
 
 def test_rotation_keeps_one_chain_across_files(small):
