@@ -18,6 +18,9 @@ from .writer import BACKUPS, MAX_BYTES, AuditLog
 
 _logs: dict[tuple[Path, Path, int, int], AuditLog] = {}
 _logs_lock = threading.Lock()
+# The settings last asked about and their writer: an app passes the same Settings
+# object to every hook, so a mutation finds its writer without building paths.
+_last: tuple[Settings, AuditLog] | None = None
 
 
 def _log(audit_dir: Path, key_path: Path, max_bytes: int, backups: int) -> AuditLog:
@@ -31,10 +34,12 @@ def _log(audit_dir: Path, key_path: Path, max_bytes: int, backups: int) -> Audit
 
 def close_all() -> None:
     """Close every writer's open files (their next use opens them again)."""
+    global _last
     with _logs_lock:
         for log in _logs.values():
             log.close()
         _logs.clear()
+        _last = None
 
 
 def audit_log(settings: Settings) -> AuditLog:
@@ -43,12 +48,18 @@ def audit_log(settings: Settings) -> AuditLog:
     ``PIC_OBS_AUDIT_MAX_BYTES`` and ``PIC_OBS_AUDIT_BACKUPS`` change the rotation
     (10 MB, 10 backups); the key lives outside the audit dir, in ``api/secrets/``.
     """
-    return _log(
+    global _last
+    last = _last
+    if last is not None and last[0] is settings:
+        return last[1]
+    log = _log(
         settings.api_dir / "audit",
         settings.api_dir / "secrets" / "audit.key",
         int(settings.get("PIC_OBS_AUDIT_MAX_BYTES", MAX_BYTES)),
         int(settings.get("PIC_OBS_AUDIT_BACKUPS", BACKUPS)),
     )
+    _last = (settings, log)
+    return log
 
 
 @hookimpl

@@ -176,3 +176,35 @@ def test_problem_kinds_are_distinct_and_described():
     from pic_obs_audit.verify import KINDS
 
     assert len(KINDS) == len(set(KINDS)) and all(KINDS.values())
+
+
+@pytest.fixture(scope="module")
+def long_trail(tmp_path_factory):
+    from pic_obs_audit import AuditLog
+    d = tmp_path_factory.mktemp("long")
+    log = AuditLog(d / "audit", d / "key")
+    for i in range(9000):  # more than one block of the fast path, and a part block
+        log.append(fields(i))
+    assert verify(log)["intact"]
+    return log, log.log_path.read_bytes()
+
+
+@pytest.mark.parametrize("at", [100, 4095, 4096, 4097, 8999])
+@pytest.mark.parametrize("damage, kind", [
+    (lambda ls, k: ls.__setitem__(k, ls[k].replace(b'"actor":"admin"', b'"actor":"eeeee"')), "hash_mismatch"),
+    (lambda ls, k: ls.__setitem__(k, ls[k].replace(b',"hash":"', b',"hosh":"')), "malformed"),
+    (lambda ls, k: ls.__setitem__(k, encode(k + 1, {"ts": "2026-01-01T00:00:00.000000Z", "actor": "eve"},
+                                            "0" * 64)[0]), "chain_break"),
+])
+def test_damage_deep_in_a_long_file_is_found_where_it_is(long_trail, at, damage, kind):
+    log, clean = long_trail
+    ls = clean.splitlines(keepends=True)
+    damage(ls, at)
+    try:
+        put(log.log_path, ls)
+        report = verify(log)
+    finally:
+        log.log_path.write_bytes(clean)
+    assert not report["intact"]
+    assert kind in kinds(report)
+    assert min(p["line"] for p in report["problems"] if p["line"]) == at + 1
