@@ -30,13 +30,18 @@ FORMULA_FIRST = frozenset(("=", "+", "-", "@", "\t", "\r"))
 TEXT_COLUMNS = tuple(i for i, f in enumerate(ENTRY_FIELDS)
                      if f in ("actor", "role", "ip", "action", "target_type", "target_id", "result", "summary"))
 CHUNK = 64 * 1024
-# A stored line whose values hold no escape: every value is what lies between its
-# quotes, so a row is cut out without json.loads (the export's hot path).
+# A stored line whose values hold no escape and no text value that begins like a
+# formula: every value is what lies between its quotes, and it cannot hold a quote,
+# a CR or an LF (JSON escapes those), so the CSV row is the values with the text
+# ones in quotes, made by one format (the export's hot path; the rest goes through
+# csv.writer). Quoting a field that needs none is still RFC 4180.
+_TEXT = r'((?![=+\-@])[^"]*)'
 _PLAIN = re.compile(
-    r'\{"seq":(\d+),"ts":"([^"]*)","actor":"([^"]*)","role":"([^"]*)","ip":"([^"]*)","action":"([^"]*)",'
-    r'"target_type":"([^"]*)","target_id":"([^"]*)","result":"([^"]*)","status":(-?\d+),"summary":"([^"]*)",'
-    r'"prev_hash":"([0-9a-f]{64})","hash":"([0-9a-f]{64})"\}\n'
+    r'\{"seq":(\d+),"ts":"([^"]*)","actor":"%(t)s","role":"%(t)s","ip":"%(t)s","action":"%(t)s",'
+    r'"target_type":"%(t)s","target_id":"%(t)s","result":"%(t)s","status":(-?\d+),"summary":"%(t)s",'
+    r'"prev_hash":"([0-9a-f]{64})","hash":"([0-9a-f]{64})"\}\n' % {"t": _TEXT}
 )
+_PLAIN_ROW = '%s,%s,"%s","%s","%s","%s","%s","%s","%s",%s,"%s",%s,%s\r\n'
 
 
 class _Filter:
@@ -161,33 +166,38 @@ def export(audit: AuditLog, query: AuditQuery, fmt: str) -> Iterator[str]:
         return
     out = io.StringIO()
     writer = csv.writer(out)  # RFC 4180: CRLF line ends, quotes doubled
-    writer.writerow(ENTRY_FIELDS)
+
+    def written(row: list[Any]) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(row)
+        return out.getvalue()
+
     loads = json.loads
     fields = operator.itemgetter(*ENTRY_FIELDS)
-    batch: list[list[Any]] = []
     plain = _PLAIN.fullmatch
+    parts = [written(list(ENTRY_FIELDS))]
+    size = 0
     for line in oldest_first(audit, query):
         text = line.decode("ascii", "replace")
         m = plain(text) if "\\" not in text else None
         if m is not None:
-            row = list(m.groups())
-        else:  # escapes in a value, or not the usual shape: parse it properly
+            row_text = _PLAIN_ROW % m.groups()
+        else:  # escapes in a value, a formula-like value, or not the usual shape
             entry = loads(line)
             try:
                 row = list(fields(entry))
             except KeyError:  # a line that is no whole entry still exports, with blanks
                 row = [entry.get(f, "") for f in ENTRY_FIELDS]
-        for i in TEXT_COLUMNS:
-            value = row[i]
-            if isinstance(value, str) and value[:1] in FORMULA_FIRST:
-                row[i] = "'" + value
-        batch.append(row)
-        if len(batch) >= 64:  # small batches keep a chunk near CHUNK
-            writer.writerows(batch)
-            batch.clear()
-            if out.tell() >= CHUNK:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-    writer.writerows(batch)
-    yield out.getvalue()
+            for i in TEXT_COLUMNS:
+                value = row[i]
+                if isinstance(value, str) and value[:1] in FORMULA_FIRST:
+                    row[i] = "'" + value
+            row_text = written(row)
+        parts.append(row_text)
+        size += len(row_text)
+        if size >= CHUNK:
+            yield "".join(parts)
+            parts.clear()
+            size = 0
+    yield "".join(parts)

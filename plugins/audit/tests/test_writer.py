@@ -270,6 +270,7 @@ def test_verify_while_writing_and_rotating_sees_no_false_alarm(small):
 
     stop = threading.Event()
     errors = []
+    written = [0]
 
     def write():
         i = 0
@@ -280,15 +281,22 @@ def test_verify_while_writing_and_rotating_sees_no_false_alarm(small):
                 errors.append(exc)
                 return
             i += 1
+            written[0] = i
 
     small.append(fields(0))
     t = threading.Thread(target=write)
     t.start()
+    reports = []
+    deadline = time.monotonic() + 30
     try:
-        reports = [verify(small) for _ in range(40)]
+        # Until the writer has rotated a few times meanwhile (a file holds ~9 entries).
+        while (len(reports) < 40 or written[0] < 60) and time.monotonic() < deadline:
+            reports.append(verify(small))
+            time.sleep(0.001)  # flock is not fair: let the writer in
     finally:
         stop.set()
         t.join()
     assert errors == []
+    assert written[0] >= 60
     assert all(r["intact"] and r["problems"] == [] for r in reports), [r["problems"] for r in reports]
     assert reports[-1]["last_seq"] > reports[0]["last_seq"]
