@@ -15,7 +15,7 @@ import pytest
 from pic_obs import create_app
 from pic_obs.core import logsetup
 
-from .testing import engine_or_skip, ensure_images, wait_for_log
+from .testing import SECOND_BRIDGE, SecondEngine, engine_or_skip, ensure_images, wait_for_log
 
 pytest_plugins = ["pic_obs.pytest_plugin"]
 
@@ -69,3 +69,30 @@ def compose_like(engine, data_dir):
         for c in engine.containers.list(all=True, filters={"name": name}):
             c.remove(force=True)
         network.remove()
+
+
+@pytest.fixture
+def second_engine(engine, tmp_path_factory):
+    """A :class:`~pic_obs.containers.testing.SecondEngine`, started, to stop mid-test; it
+    is stopped (its containers removed) afterwards, and its bridge deleted."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("dockerd") is None:
+        if os.environ.get("PIC_OBS_REQUIRE_DOCKER") == "1":
+            pytest.fail("dockerd is not installed")
+        pytest.skip("dockerd is not installed")
+    subprocess.run(["ip", "link", "add", "name", SECOND_BRIDGE, "type", "bridge"], check=True)
+    try:
+        subprocess.run(["ip", "addr", "add", "192.0.2.1/24", "dev", SECOND_BRIDGE], check=True)  # TEST-NET-1
+        subprocess.run(["ip", "link", "set", SECOND_BRIDGE, "up"], check=True)
+        second = SecondEngine(tmp_path_factory.mktemp("dockerd2"))
+        second.start()
+        try:
+            yield second
+        finally:
+            if second.proc.poll() is None:
+                second.stop(remove_containers=True)
+    finally:
+        subprocess.run(["ip", "link", "delete", SECOND_BRIDGE], check=False)

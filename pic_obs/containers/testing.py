@@ -137,3 +137,64 @@ def wait_for_log(container: Any, text: bytes, seconds: float = 20) -> None:
     while text not in container.logs():
         assert time.monotonic() < deadline, container.logs().decode("utf-8", "replace")
         time.sleep(0.1)
+
+
+# -- a second dockerd of a test's own, to stop and start ---------------------------
+
+SECOND_BRIDGE = "picobs-br0"
+
+
+class SecondEngine:
+    """A dockerd of its own (socket, data root, exec root and bridge under ``root``), so a
+    test can stop it and start it again without harming the engine other tests use."""
+
+    def __init__(self, root: Any):
+        self.root = root
+        self.sock = root / "docker.sock"
+        self.url = f"unix://{self.sock}"
+        self.proc: Any = None
+        self.client: Any = None
+
+    def start(self, seconds: float = 60) -> Any:
+        import subprocess
+
+        # Its own bridge: with --bridge none, dockerd deletes docker0, which the main engine needs.
+        self.proc = subprocess.Popen(
+            ["dockerd", "--host", self.url, "--data-root", str(self.root / "data"), "--exec-root",
+             str(self.root / "exec"), "--pidfile", str(self.root / "docker.pid"), "--bridge", SECOND_BRIDGE,
+             "--iptables=false", "--ip-masq=false"],
+            stdout=open(self.root / "dockerd.log", "ab"), stderr=subprocess.STDOUT)
+        self.client = self._wait(seconds)
+        assert self.client is not None, (self.root / "dockerd.log").read_text()[-2000:]
+        return self.client
+
+    def _wait(self, seconds: float) -> Any:
+        import time
+
+        import docker as sdk
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                client = sdk.DockerClient(base_url=self.url, version="auto", timeout=30)
+                client.ping()
+                return client
+            except Exception:
+                time.sleep(0.5)
+        return None
+
+    def stop(self, *, remove_containers: bool = False) -> None:
+        """SIGTERM, as ``systemctl stop docker`` sends, and wait for it to exit."""
+        import signal
+
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        if remove_containers and self.client is not None:
+            for c in self.client.containers.list(all=True):
+                c.remove(force=True)
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(60)
+
+    def load(self, main: Any, image: str) -> None:
+        """Copy ``image`` from the main engine (no registry is needed)."""
+        self.client.images.load(b"".join(main.images.get(image).save(named=True)))

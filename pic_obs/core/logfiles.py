@@ -23,9 +23,9 @@ SEARCH_BLOCK = 128 * 1024
 def tail(paths: Sequence[Path], lines: int) -> list[str]:
     """The last ``lines`` lines across ``paths`` (newest file first), oldest line first.
 
-    Reads backwards in blocks, so the cost grows with ``lines``, not the files' size.
+    Reads backwards, so the cost grows with ``lines``, not the files' size.
     """
-    collected: list[bytes] = []
+    collected: list[str] = []
     remaining = lines
     for path in paths:
         if remaining <= 0:
@@ -38,11 +38,10 @@ def tail(paths: Sequence[Path], lines: int) -> list[str]:
             got = _tail_file(f, remaining)
         collected[:0] = got
         remaining -= len(got)
-    # One decode of the whole block, not one per line.
-    return b"\n".join(collected).decode("utf-8", "replace").split("\n") if collected else []
+    return collected
 
 
-def _tail_file(f, n: int) -> list[bytes]:
+def _tail_file(f, n: int) -> list[str]:
     end = os.fstat(f.fileno()).st_size
     if end == 0:
         return []
@@ -60,13 +59,19 @@ def _tail_file(f, n: int) -> list[bytes]:
         blocks.append(block)
         newlines += block.count(b"\n")
         pos = start
-        size = min(size * 2, 8 * 1024 * 1024)
-    data = b"".join(reversed(blocks))
-    parts = data.split(b"\n")
-    if data.endswith(b"\n"):
+        # The next read is what the lines seen so far say the rest needs (and a
+        # margin), so a tail takes one or two reads and little more than it keeps.
+        if newlines:
+            size = max(BLOCK, int((need - newlines) * (end - pos) / newlines * 1.1))
+        else:
+            size *= 2  # not one whole line yet
+    # One decode of what was read, not one per line.
+    text = b"".join(reversed(blocks)).decode("utf-8", "replace")
+    parts = text.split("\n")
+    if text.endswith("\n"):
         parts.pop()
     if pos > 0:
-        parts.pop(0)  # it began before what we read: not a whole line
+        parts.pop(0)  # it began before what was read: not a whole line
     return parts[-n:]
 
 

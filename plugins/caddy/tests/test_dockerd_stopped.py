@@ -1,0 +1,55 @@
+"""A hot change with dockerd stopped mid-run: a real Caddy in a second dockerd of the test's own
+(the ``second_engine`` fixture). While it is down the change fails with a clear error within
+the retry bound and the Caddyfile is left as it was, the Python and audit parts work; once it
+is back, the next change is hot again without an API restart."""
+
+from __future__ import annotations
+
+import time
+
+from test_real_caddy import running_level
+
+from pic_obs.containers.docker_access import DOWN_FOR
+from pic_obs.containers.testing import wait_for_log
+
+
+def test_dockerd_stopped_mid_run(make_app, admin, engine, second_engine, data_dir):
+    second_engine.load(engine, "pic-test/caddy")
+    caddy = second_engine.client.containers.run(
+        "pic-test/caddy", name="caddy", detach=True, network_mode="none",
+        volumes={str(data_dir / "caddy"): {"bind": "/etc/caddy", "mode": "rw"}},
+        restart_policy={"Name": "unless-stopped"})
+    wait_for_log(caddy, b"serving initial configuration")
+    api = make_app(PIC_OBS_DOCKER_HOST=second_engine.url, PIC_OBS_PLUGINS="audit,caddy").test_client()
+    r = api.put("/api/logs/verbosity", headers=admin, json={"containers": {"caddy": "DEBUG"}})
+    assert r.status_code == 200 and r.json["applied"] == {"caddy": "hot"}, r.json
+
+    second_engine.stop()  # as on `systemctl stop docker`; Caddy stops with it
+    caddyfile = (data_dir / "caddy" / "Caddyfile").read_text()
+    start = time.monotonic()
+    r = api.put("/api/logs/verbosity", headers=admin,
+                json={"python": {"root": "WARNING"}, "containers": {"caddy": "ERROR"}})
+    took = time.monotonic() - start
+    assert r.status_code == 200, r.json  # the Python part went through
+    assert r.json["errors"]["caddy"]["error"] == "docker_unavailable"
+    assert "caddy" not in r.json.get("applied", {})
+    assert took < 5, f"{took:.1f}s: the retry bound is a few seconds"
+    assert r.json["python"]["root"] == "WARNING"
+    assert (data_dir / "caddy" / "Caddyfile").read_text() == caddyfile  # nothing half-applied
+    body = api.get("/api/logs/verbosity", headers=admin).json
+    assert body["containers"]["caddy"] == "DEBUG"
+    entries = api.get("/api/audit?limit=10", headers=admin).json["entries"]
+    assert entries[0]["action"] == "log_level_set" and entries[0]["status"] == 200
+    assert api.get("/api/audit/verify", headers=admin).json["intact"]
+
+    client = second_engine.start()  # dockerd is back (and Caddy with it); the API was not restarted
+    caddy = client.containers.get("caddy")
+    deadline = time.monotonic() + 30
+    while running_level(caddy) != "DEBUG":  # Caddy is up again, on the Caddyfile as it was
+        assert time.monotonic() < deadline, caddy.logs()[-2000:]
+        time.sleep(0.2)
+    time.sleep(DOWN_FOR)
+    r = api.put("/api/logs/verbosity", headers=admin, json={"containers": {"caddy": "ERROR"}})
+    assert r.status_code == 200 and r.json["applied"] == {"caddy": "hot"}, r.json
+    assert running_level(caddy) == "ERROR"
+    assert "unknown" not in api.get("/api/logs/verbosity", headers=admin).json
