@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import fcntl
 import hashlib
 import json
@@ -111,6 +112,26 @@ def test_a_durable_checkpoint_never_names_entries_that_are_not_durable(audit, mo
     # The log (holding every writer's entries so far) first, then the checkpoint;
     # then the writer's own fsync, outside the lock.
     assert synced == ["audit.log", "audit.checkpoint", "audit.log"]
+
+
+def test_an_fsync_that_fails_is_loud_and_keeps_what_was_written(audit, monkeypatch, caplog):
+    audit.append(fields(0))
+    real = os.fsync
+
+    def broken(fd):
+        if os.readlink(f"/proc/self/fd/{fd}") == str(audit.log_path):
+            raise OSError(errno.EIO, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", broken)
+    audit._last_durable = time.monotonic()
+    with pytest.raises(AuditWriteError, match="entry 2 not made durable: Input/output error"):
+        audit.append(fields(1))
+    assert "AUDIT WRITE FAILED: entry 2 was written but not made durable" in caplog.text
+    monkeypatch.setattr(os, "fsync", real)
+    assert audit.append(fields(2))["seq"] == 3
+    assert [e["seq"] for e in entries(audit)] == [1, 2, 3]
+    assert verify(audit)["problems"] == []
 
 
 def test_checkpoint_slots_are_written_in_turn(audit):
