@@ -97,19 +97,18 @@ def _search_file(name: str, filename: str, f, query: str) -> Iterator[LogMatch]:
     ascii_query = query.isascii()
     end = os.fstat(f.fileno()).st_size  # what is left to search is [0, end)
     marks: list[int] | None = None  # newlines before each multiple of SEARCH_BLOCK, once needed
+    # Blocks start at multiples of SEARCH_BLOCK, so the newline counts taken once (at
+    # the first match) give every later match its line number.
+    start = max(0, (end - 1) // SEARCH_BLOCK * SEARCH_BLOCK)
     while end > 0:
-        # Blocks start at multiples of SEARCH_BLOCK, so the newline counts taken once
-        # (at the first match) give every later match its line number.
-        start = (end - 1) // SEARCH_BLOCK * SEARCH_BLOCK
-        while True:
-            f.seek(start)
-            data = f.read(end - start)
-            # The first line of a block may have begun in the block before it: it is
-            # searched with that one, read again from the file (cheaper than joining).
-            cut = data.find(b"\n") + 1 if start > 0 else 0
-            if start == 0 or 0 < cut < len(data):
-                break
-            start -= SEARCH_BLOCK  # a line longer than what was read: read further back
+        f.seek(start)
+        data = f.read(end - start)
+        # The first line of a block may have begun in the block before it: it is
+        # searched with that one, read again from the file (cheaper than joining).
+        cut = data.find(b"\n") + 1 if start > 0 else 0
+        if start > 0 and not 0 < cut < len(data):
+            start -= SEARCH_BLOCK  # no whole line in what was read: read further back
+            continue
         hits = _hits(data, needle, cut) if ascii_query else _hits_unicode(data, query.lower(), cut)
         upto = None
         for line_start, line_end in hits:
@@ -123,6 +122,7 @@ def _search_file(name: str, filename: str, f, query: str) -> Iterator[LogMatch]:
             upto = line_start
             yield LogMatch(name, filename, before + 1, data[line_start:line_end].decode("utf-8", "replace"))
         end = start + cut
+        start = max(0, start - SEARCH_BLOCK)
 
 
 def _hits(data: bytes, needle: bytes, lo: int) -> Iterator[tuple[int, int]]:
