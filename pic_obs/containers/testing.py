@@ -198,3 +198,28 @@ class SecondEngine:
     def load(self, main: Any, image: str) -> None:
         """Copy ``image`` from the main engine (no registry is needed)."""
         self.client.images.load(b"".join(main.images.get(image).save(named=True)))
+
+
+def change_while_engine_down(api: Any, headers: dict, name: str, config: Any) -> Any:
+    """With the engine stopped, PUT a Python level and ``name``'s level in one request, and
+    check what every container plugin owes the admin then: the Python part applies, ``name``
+    answers ``docker_unavailable`` within the retry bound, its config file (``config``) is
+    left as it was, and the request is on the audit record with the chain intact (the app
+    must load the audit plugin). Returns the response for the plugin's own checks."""
+    import time
+
+    before = config.read_text()
+    start = time.monotonic()
+    r = api.put("/api/logs/verbosity", headers=headers,
+                json={"python": {"root": "WARNING"}, "containers": {name: "ERROR"}})
+    took = time.monotonic() - start
+    assert r.status_code == 200, r.json  # the Python part went through
+    assert r.json["python"]["root"] == "WARNING"
+    assert r.json["errors"][name]["error"] == "docker_unavailable", r.json
+    assert name not in r.json.get("applied", {})
+    assert took < 5, f"{took:.1f}s: the retry bound is a few seconds"
+    assert config.read_text() == before  # nothing half-applied
+    entries = api.get("/api/audit?limit=10", headers=headers).json["entries"]
+    assert entries[0]["action"] == "log_level_set" and entries[0]["status"] == 200
+    assert api.get("/api/audit/verify", headers=headers).json["intact"]
+    return r
