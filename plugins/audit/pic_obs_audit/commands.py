@@ -66,8 +66,9 @@ def verify(obj, data_dir: str | None) -> None:
     else:
         report = verify_trail(log)
     state = "intact" if report["intact"] else "NOT INTACT"
+    n = len(report["files"])
     click.echo(f"{state}: {report['entries']} entries (seq {report['first_seq']}..{report['last_seq']}) "
-               f"in {len(report['files'])} files")
+               f"in {n} file{'' if n == 1 else 's'}")
     for p in report["problems"]:
         where = f" {p['file']}:{p['line']}" if p.get("line") else (f" {p['file']}" if p.get("file") else "")
         click.echo(f"  {p['kind']}{where}: {p['detail']}")

@@ -33,7 +33,7 @@ def filled(audit):
 def test_verify_exit_codes(run, filled):
     r = run("verify")
     assert r.exit_code == 0
-    assert r.stdout.startswith("intact: 6 entries (seq 1..6) in 1 files")
+    assert r.stdout.startswith("intact: 6 entries (seq 1..6) in 1 file\n")
     lines = filled.log_path.read_bytes().splitlines(keepends=True)
     filled.log_path.write_bytes(b"".join(lines[:2] + lines[3:]))
     r = run("verify")
