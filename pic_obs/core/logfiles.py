@@ -78,8 +78,9 @@ def _tail_file(f, n: int) -> list[str]:
 def search(name: str, paths: Sequence[Path], query: str) -> Iterator[LogMatch]:
     """Lines of ``paths`` that contain ``query`` (case-insensitively), newest first.
 
-    Scans 1 MiB buffers with ``bytes.find`` rather than looping over lines in
-    Python. The query is plain text, never a pattern.
+    Scans blocks of ``SEARCH_BLOCK`` bytes, newest first, with ``bytes.rfind``
+    rather than looping over lines in Python. The query is plain text, never a
+    pattern.
     """
     for path in paths:
         try:
