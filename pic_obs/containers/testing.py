@@ -199,6 +199,13 @@ class SecondEngine:
         """Copy ``image`` from the main engine (no registry is needed)."""
         self.client.images.load(b"".join(main.images.get(image).save(named=True)))
 
+    def run(self, main: Any, image: str, name: str, **create: Any) -> Any:
+        """Start a container of ``image`` (copied from ``main``) as a cell would run it:
+        restarted unless stopped, here with no network (nothing else is attached)."""
+        self.load(main, image)
+        return self.client.containers.run(image, name=name, detach=True, network_mode="none",
+                                          restart_policy={"Name": "unless-stopped"}, **create)
+
 
 def change_while_engine_down(api: Any, headers: dict, name: str, config: Any) -> Any:
     """With the engine stopped, PUT a Python level and ``name``'s level in one request, and

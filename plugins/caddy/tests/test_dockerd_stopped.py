@@ -14,11 +14,8 @@ from pic_obs.containers.testing import change_while_engine_down, wait_for_log
 
 
 def test_dockerd_stopped_mid_run(make_app, admin, engine, second_engine, data_dir):
-    second_engine.load(engine, "pic-test/caddy")
-    caddy = second_engine.client.containers.run(
-        "pic-test/caddy", name="caddy", detach=True, network_mode="none",
-        volumes={str(data_dir / "caddy"): {"bind": "/etc/caddy", "mode": "rw"}},
-        restart_policy={"Name": "unless-stopped"})
+    caddy = second_engine.run(engine, "pic-test/caddy", "caddy",
+                              volumes={str(data_dir / "caddy"): {"bind": "/etc/caddy", "mode": "rw"}})
     wait_for_log(caddy, b"serving initial configuration")
     api = make_app(PIC_OBS_DOCKER_HOST=second_engine.url, PIC_OBS_PLUGINS="audit,caddy").test_client()
     r = api.put("/api/logs/verbosity", headers=admin, json={"containers": {"caddy": "DEBUG"}})

@@ -12,11 +12,8 @@ from pic_obs.containers.testing import change_while_engine_down, wait_for_log
 
 
 def test_dockerd_stopped_mid_run(make_app, admin, engine, second_engine, data_dir):
-    second_engine.load(engine, "pic-test/coredns")
-    coredns = second_engine.client.containers.run(
-        "pic-test/coredns", name="coredns", detach=True, network_mode="none",
-        volumes={str(data_dir / "coredns"): {"bind": "/etc/coredns", "mode": "ro"}},
-        restart_policy={"Name": "unless-stopped"})
+    coredns = second_engine.run(engine, "pic-test/coredns", "coredns",
+                                volumes={str(data_dir / "coredns"): {"bind": "/etc/coredns", "mode": "ro"}})
     wait_for_log(coredns, b"loaded Corefile")
     api = make_app(PIC_OBS_DOCKER_HOST=second_engine.url, PIC_OBS_PLUGINS="audit,coredns").test_client()
     r = api.put("/api/logs/verbosity", headers=admin, json={"containers": {"coredns": "DEBUG"}})

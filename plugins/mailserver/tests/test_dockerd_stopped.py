@@ -13,10 +13,8 @@ from pic_obs.containers.testing import change_while_engine_down
 
 
 def test_dockerd_stopped_mid_run(make_app, admin, engine, second_engine, data_dir):
-    second_engine.load(engine, "pic-test/mailserver")
-    client, sock = second_engine.client, second_engine.url
-    client.containers.run("pic-test/mailserver", name="mailserver", detach=True, network_mode="none",
-                          environment=["LOG_LEVEL=info"], restart_policy={"Name": "unless-stopped"})
+    second_engine.run(engine, "pic-test/mailserver", "mailserver", environment=["LOG_LEVEL=info"])
+    sock = second_engine.url
     api = make_app(PIC_OBS_DOCKER_HOST=sock, PIC_OBS_PLUGINS="audit,mailserver").test_client()
     r = api.put("/api/logs/verbosity", headers=admin, json={"containers": {"mailserver": "DEBUG"}})
     assert r.status_code == 200 and r.json["applied"] == {"mailserver": "pending_restart"}
