@@ -41,11 +41,16 @@ file_bytes = st.lists(line_text, max_size=40).map(lambda ls: "\n".join(ls)).flat
 ).map(lambda s: s.encode())
 
 
-@pytest.fixture(params=[7, 64 * 1024], ids=["tiny-blocks", "real-blocks"])
+@pytest.fixture(params=[(7, 1), (7, 256), (64 * 1024, 256)],
+                ids=["tiny-blocks-numbered-from-the-top", "tiny-blocks", "real-blocks"])
 def blocks(request, monkeypatch):
-    # Tiny blocks put block boundaries inside lines, where the bugs live.
-    monkeypatch.setattr(logfiles, "BLOCK", request.param)
-    monkeypatch.setattr(logfiles, "SEARCH_BLOCK", request.param)
+    # Tiny blocks put block boundaries inside lines, where the bugs live. With at most one
+    # match held back, search numbers lines both ways: counted on the way to the top, and
+    # counted from the top once too many matches wait.
+    size, pending = request.param
+    monkeypatch.setattr(logfiles, "BLOCK", size)
+    monkeypatch.setattr(logfiles, "SEARCH_BLOCK", size)
+    monkeypatch.setattr(logfiles, "PENDING_MAX", pending)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -91,15 +91,25 @@ def search(name: str, paths: Sequence[Path], query: str) -> Iterator[LogMatch]:
             yield from _search_file(name, path.name, f, query)
 
 
+# Matches held back, at most, while the scan counts the newlines before them.
+PENDING_MAX = 256
+
+
 def _search_file(name: str, filename: str, f, query: str) -> Iterator[LogMatch]:
     needle = query.lower().encode("utf-8")
     # bytes.lower() folds ASCII only, which is exact for an ASCII query; a query
     # with other letters needs Unicode folding, line by line.
     ascii_query = query.isascii()
     end = os.fstat(f.fileno()).st_size  # what is left to search is [0, end)
-    marks: list[int] | None = None  # newlines before each multiple of SEARCH_BLOCK, once needed
-    # Blocks start at multiples of SEARCH_BLOCK, so the newline counts taken once (at
-    # the first match) give every later match its line number.
+    # A line number needs the newlines before the line. From the first match on,
+    # the scan counts them in each block it reads anyway (still in the CPU's cache)
+    # and holds the matches back until it reaches the top of the file; only when
+    # more than PENDING_MAX wait does it count the top part of the file itself
+    # (``marks``: newlines before each multiple of SEARCH_BLOCK) and let them go.
+    marks: list[int] | None = None
+    pending: list[tuple[int, int, str]] = []  # (its block in ``owned``, newlines before it there, line)
+    owned: list[int] = []  # newlines in each block's own part (past ``cut``), newest block first
+    # Blocks start at multiples of SEARCH_BLOCK, so marks serve every later block.
     start = max(0, (end - 1) // SEARCH_BLOCK * SEARCH_BLOCK)
     while end > 0:
         f.seek(start)
@@ -111,19 +121,47 @@ def _search_file(name: str, filename: str, f, query: str) -> Iterator[LogMatch]:
             start -= SEARCH_BLOCK  # no whole line in what was read: read further back
             continue
         hits = _hits(data, needle, cut) if ascii_query else _hits_unicode(data, query.lower(), cut)
-        upto = None
-        for line_start, line_end in hits:
-            if upto is None:
-                if marks is None:
+        if marks is None:
+            own: int | None = None
+            for line_start, line_end in hits:
+                if own is None:
+                    own = rel = data.count(b"\n", cut)
+                    upto = len(data)
+                rel -= data.count(b"\n", line_start, upto)  # walking back: one pass over the block
+                upto = line_start
+                pending.append((len(owned), rel, data[line_start:line_end].decode("utf-8", "replace")))
+            if pending:
+                owned.append(own if own is not None else data.count(b"\n", cut))
+                if len(pending) > PENDING_MAX:
                     marks = _newline_marks(f, start)
-                # Newlines before ``upto``, kept as hits walk backwards, so counting
-                # costs one pass over the block however many lines match.
-                upto, before = len(data), marks[start // SEARCH_BLOCK] + data.count(b"\n")
-            before -= data.count(b"\n", line_start, upto)
-            upto = line_start
-            yield LogMatch(name, filename, before + 1, data[line_start:line_end].decode("utf-8", "replace"))
+                    yield from _numbered(name, filename, pending, owned,
+                                         marks[start // SEARCH_BLOCK] + data.count(b"\n", 0, cut))
+                    pending, owned = [], []
+        else:
+            upto = None
+            for line_start, line_end in hits:
+                if upto is None:
+                    # Newlines before ``upto``, kept as hits walk backwards, so counting
+                    # costs one pass over the block however many lines match.
+                    upto, before = len(data), marks[start // SEARCH_BLOCK] + data.count(b"\n")
+                before -= data.count(b"\n", line_start, upto)
+                upto = line_start
+                yield LogMatch(name, filename, before + 1, data[line_start:line_end].decode("utf-8", "replace"))
         end = start + cut
         start = max(0, start - SEARCH_BLOCK)
+    yield from _numbered(name, filename, pending, owned, 0)
+
+
+def _numbered(name: str, filename: str, pending: list[tuple[int, int, str]], owned: list[int],
+              base: int) -> Iterator[LogMatch]:
+    """The held-back matches with their line numbers; ``base``: the newlines before the own
+    part of the oldest block in ``owned``."""
+    before = [0] * len(owned)
+    for k in range(len(owned) - 1, -1, -1):
+        before[k] = base
+        base += owned[k]
+    for k, rel, line in pending:
+        yield LogMatch(name, filename, before[k] + rel + 1, line)
 
 
 def _hits(data: bytes, needle: bytes, lo: int) -> Iterator[tuple[int, int]]:
