@@ -176,6 +176,7 @@ class CheckpointFile:
         try:
             ino = os.stat(self.path).st_ino
         except FileNotFoundError:
+            self.close()  # the next write makes the file anew, not in the unlinked one
             return None, "missing"
         raw = os.pread(self._open(ino), 2 * SLOT, 0)
         if self._mine is not None:

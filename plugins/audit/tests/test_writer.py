@@ -134,6 +134,18 @@ def test_an_fsync_that_fails_is_loud_and_keeps_what_was_written(audit, monkeypat
     assert verify(audit)["problems"] == []
 
 
+def test_a_checkpoint_deleted_under_a_running_writer_is_made_anew(audit, caplog):
+    for i in range(3):
+        audit.append(fields(i))
+    audit.checkpoint_path.unlink()
+    assert "checkpoint_invalid" in {p["kind"] for p in verify(audit)["problems"]}
+    audit.append(fields(3))  # the same writer, which keeps its key and its open files
+    assert "continuing the chain from the log itself" in caplog.text
+    assert audit.checkpoint_path.exists()
+    assert verify(audit) == {**verify(audit), "intact": True, "problems": []}
+    assert verify(audit)["last_seq"] == 4
+
+
 def test_checkpoint_slots_are_written_in_turn(audit):
     for i in range(4):
         audit.append(fields(i))
