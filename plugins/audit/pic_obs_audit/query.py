@@ -34,10 +34,12 @@ CHUNK = 64 * 1024
 # formula: every value is what lies between its quotes, and it cannot hold a quote,
 # a CR or an LF (JSON escapes those), so the CSV row is the values with the text
 # ones in quotes, made by one format (the export's hot path; the rest goes through
-# csv.writer). Quoting a field that needs none is still RFC 4180.
+# csv.writer). Quoting a field that needs none is still RFC 4180. The unquoted ones
+# (seq, ts, status, the hashes) must look as the writer writes them, or the line
+# takes the slow path: a comma in a forged ts must not shift the columns.
 _TEXT = r'((?![=+\-@])[^"]*)'
 _PLAIN = re.compile(
-    r'\{"seq":(\d+),"ts":"([^"]*)","actor":"%(t)s","role":"%(t)s","ip":"%(t)s","action":"%(t)s",'
+    r'\{"seq":(\d+),"ts":"(\d[\dTZ:.-]*)","actor":"%(t)s","role":"%(t)s","ip":"%(t)s","action":"%(t)s",'
     r'"target_type":"%(t)s","target_id":"%(t)s","result":"%(t)s","status":(-?\d+),"summary":"%(t)s",'
     r'"prev_hash":"([0-9a-f]{64})","hash":"([0-9a-f]{64})"\}\n' % {"t": _TEXT}
 )

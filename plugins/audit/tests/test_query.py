@@ -175,3 +175,13 @@ def test_csv_rows_are_the_stored_entries_escaped_or_not(audit):
         expected = [str(entry[f]) for f in ENTRY_FIELDS]
         expected = [("'" + c) if c[:1] in "=+-@\t\r" else c for c in expected]
         assert row == expected
+
+
+def test_a_forged_line_cannot_shift_the_csv_columns(audit):
+    audit.append(fields(1))
+    line = audit.log_path.read_bytes()
+    ts = json.loads(line)["ts"]
+    audit.log_path.write_bytes(line.replace(ts.encode(), b"2026-01-01,=cmd"))  # a forged ts with a comma
+    text = "".join(query.export(audit, AuditQuery(limit=None), "csv"))
+    [row] = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    assert len(row) == len(ENTRY_FIELDS) and row[1] == "2026-01-01,=cmd"
