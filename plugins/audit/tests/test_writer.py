@@ -12,6 +12,8 @@ import stat
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import fields
 
 from pic_obs_audit import GENESIS_HASH, AuditWriteError, verify
@@ -333,3 +335,22 @@ def test_verify_while_writing_and_rotating_sees_no_false_alarm(small):
     assert written[0] >= 60
     assert all(r["intact"] and r["problems"] == [] for r in reports), [r["problems"] for r in reports]
     assert reports[-1]["last_seq"] > reports[0]["last_seq"]
+
+
+_hex = st.text("0123456789abcdef", min_size=64, max_size=64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(gen=st.integers(0, 2**40), seq=st.integers(0, 2**40), count=st.integers(0, 2**40),
+       last_hash=st.one_of(_hex, st.text(max_size=70)),
+       inflight=st.one_of(st.none(), st.fixed_dictionaries({"seq": st.integers(0, 2**40),
+                                                            "hash": st.one_of(_hex, st.text(max_size=70))})),
+       log_end=st.one_of(st.none(), st.integers(0, 2**40)),
+       failure=st.one_of(st.none(), st.fixed_dictionaries({"ts": st.text(), "seq": st.integers(), "error": st.text()})))
+def test_the_checkpoint_line_is_the_json_of_its_fields(gen, seq, count, last_hash, inflight, log_end, failure):
+    # The usual line is made by a format, not by json: it must be the very same bytes.
+    from pic_obs_audit.checkpoint import HOT_FIELDS, Checkpoint
+    cp = Checkpoint(gen=gen, last_seq=seq, count=count, last_hash=last_hash, inflight=inflight,
+                    log_end=log_end, failure=failure)
+    expected = json.dumps({f: getattr(cp, f) for f in HOT_FIELDS}, separators=(",", ":")).encode()
+    assert cp.hot() == expected
