@@ -83,6 +83,7 @@ def second_engine(engine, tmp_path_factory):
         if os.environ.get("PIC_OBS_REQUIRE_DOCKER") == "1":
             pytest.fail("dockerd is not installed")
         pytest.skip("dockerd is not installed")
+    subprocess.run(["ip", "link", "delete", SECOND_BRIDGE], capture_output=True)  # left by a run that was killed
     subprocess.run(["ip", "link", "add", "name", SECOND_BRIDGE, "type", "bridge"], check=True)
     try:
         subprocess.run(["ip", "addr", "add", "192.0.2.1/24", "dev", SECOND_BRIDGE], check=True)  # TEST-NET-1
