@@ -1,8 +1,8 @@
 """pytest fixtures for a container plugin's own suite: ``pytest_plugins = ["pic_obs.containers.pytest_plugin"]``.
 
-The suite's conftest provides ``data_dir`` (with the plugin's config file in it) and
-``plugin_name`` (its entry point); these fixtures build the rest (tokens and headers come
-from ``pic_obs.pytest_plugin``, which this loads too).
+The suite's conftest provides ``plugin_name`` (its entry point) and ``config_files`` (the
+plugin's config files as they start, ``{path in the data dir: text}``); these fixtures build
+the rest (tokens and headers come from ``pic_obs.pytest_plugin``, which this loads too).
 """
 
 from __future__ import annotations
@@ -18,6 +18,17 @@ from pic_obs.core import logsetup
 from .testing import SECOND_BRIDGE, SecondEngine, engine_or_skip, ensure_images, wait_for_log
 
 pytest_plugins = ["pic_obs.pytest_plugin"]
+
+
+@pytest.fixture
+def data_dir(tmp_path, config_files):
+    """A data dir holding the suite's ``config_files``."""
+    d = tmp_path / "data"
+    for name, text in config_files.items():
+        path = d / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return d
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
@@ -19,11 +18,8 @@ def plugin_name():
 
 
 @pytest.fixture
-def data_dir(tmp_path):
-    d = tmp_path / "data"
-    (d / "caddy").mkdir(parents=True)
-    shutil.copy(IMAGE_CADDYFILE, d / "caddy" / "Caddyfile")
-    return d
+def config_files():
+    return {"caddy/Caddyfile": IMAGE_CADDYFILE.read_text()}
 
 
 @pytest.fixture

@@ -25,11 +25,8 @@ def plugin_name():
 
 
 @pytest.fixture
-def data_dir(tmp_path):
-    d = tmp_path / "data"
-    (d / "coredns").mkdir(parents=True)
-    (d / "coredns" / "Corefile").write_text(COREFILE)
-    return d
+def config_files():
+    return {"coredns/Corefile": COREFILE}
 
 
 @pytest.fixture

@@ -11,11 +11,8 @@ def plugin_name():
 
 
 @pytest.fixture
-def data_dir(tmp_path):
-    d = tmp_path / "data"
-    (d / "mailserver").mkdir(parents=True)
-    (d / "mailserver" / "mailserver.env").write_text('OVERRIDE_HOSTNAME=mail.example.org\nLOG_LEVEL=info\n')
-    return d
+def config_files():
+    return {"mailserver/mailserver.env": "OVERRIDE_HOSTNAME=mail.example.org\nLOG_LEVEL=info\n"}
 
 
 @pytest.fixture

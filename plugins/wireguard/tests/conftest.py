@@ -11,11 +11,8 @@ def plugin_name():
 
 
 @pytest.fixture
-def data_dir(tmp_path):
-    d = tmp_path / "data"
-    (d / "wireguard").mkdir(parents=True)
-    (d / "wireguard" / "wireguard.env").write_text('PEERS=3\nLOG_LEVEL=error\n')
-    return d
+def config_files():
+    return {"wireguard/wireguard.env": "PEERS=3\nLOG_LEVEL=error\n"}
 
 
 @pytest.fixture
